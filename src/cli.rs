@@ -1,0 +1,282 @@
+//! Command-line definitions: clap types, typed value parsers (`10KiB`, queue ranges) and help
+//! text. Opens no files or sockets.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success (a closed standard output pipe counts as success)
+  1  runtime failure (I/O error, netlink failure that could not be recovered)
+  2  usage, configuration or signature error, or an input file that is not a readable capture";
+
+/// Deep-packet inspection behind iptables' NFQUEUE: lets new UDP flows pass for their first
+/// bytes while it reads them, lets identified protocols through for good, and cuts the rest.
+#[derive(Debug, Parser)]
+#[command(name = "nfdpi", version, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// Log level (error, warn, info, debug, trace); RUST_LOG overrides it.
+    #[arg(long, global = true, default_value = "info")]
+    pub log_level: String,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Classify the flows of pcap/pcapng captures offline, one record per flow.
+    Classify(ClassifyArgs),
+    /// Parse and compile signature files and run the examples they carry.
+    CheckSignatures(CheckArgs),
+    /// Run the live daemon on NFQUEUE queues.
+    Run(RunArgs),
+    /// Print an iptables-restore (or nftables) ruleset that feeds and obeys the daemon.
+    Iptables(IptablesArgs),
+}
+
+/// Options shared by `classify` and `run`: signatures and policy.
+#[derive(Debug, Args, Clone)]
+pub struct PolicyArgs {
+    /// Signature directory or file (repeatable). Default: $NFDPI_SIGNATURES, else the
+    /// `signatures/` directory of the source tree the binary was built from, else
+    /// /usr/share/nfdpi/signatures.
+    #[arg(long = "signatures", value_name = "PATH")]
+    pub signatures: Vec<PathBuf>,
+    /// Load no signatures: every flow stays Unknown (measures parsing and tracking alone).
+    #[arg(long, conflicts_with = "signatures")]
+    pub no_signatures: bool,
+    /// IP bytes (both directions) an unidentified flow may use before it is cut: 10240, 10KiB,
+    /// 1MB (K/KB = 1000, KiB = 1024, likewise M and G).
+    #[arg(long, default_value = "10KiB", value_parser = parse_size)]
+    pub budget: u64,
+    /// Accept only these protocols once identified (comma-separated nDPI names); the other
+    /// identified protocols are dropped.
+    #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
+    pub allow: Option<Vec<String>>,
+    /// Drop these protocols once identified (comma-separated nDPI names).
+    #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
+    pub deny: Vec<String>,
+    /// Most flows tracked at once; packets of new flows beyond it get the overflow verdict.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub max_flows: usize,
+    /// Verdict for packets of new flows when the flow table is full (fail open by default).
+    #[arg(long, value_enum, default_value_t = OnOverflow::Accept)]
+    pub on_overflow: OnOverflow,
+    /// UDP idle timeout, seconds.
+    #[arg(long, default_value_t = 120)]
+    pub udp_timeout: u64,
+    /// TCP idle timeout, seconds.
+    #[arg(long, default_value_t = 300)]
+    pub tcp_timeout: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnOverflow {
+    Accept,
+    Drop,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned columns and a summary by protocol and verdict.
+    Table,
+    /// One JSON object per flow and line.
+    Jsonl,
+}
+
+#[derive(Debug, Args)]
+pub struct ClassifyArgs {
+    /// Capture files (pcap or pcapng); `-` reads standard input.
+    #[arg(required = true, value_name = "CAPTURE")]
+    pub captures: Vec<PathBuf>,
+    /// Output format. Default: table on a terminal, jsonl otherwise.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Also write the summary as a final JSON object (`"summary": true`) on standard output.
+    #[arg(long)]
+    pub summary: bool,
+    /// Worker threads; flows are sharded by key hash, output is identical for any count.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub threads: u16,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Signature files or directories. Default: as for `--signatures`.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VerdictMode {
+    /// NF_REPEAT with the mark: the ruleset saves it to the connection mark, so later packets of
+    /// a decided flow never reach nfdpi.
+    Repeat,
+    /// NF_ACCEPT or NF_DROP with the mark, for simple setups.
+    Accept,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Queue numbers: `0` or a range `0-3`. One receive thread per queue.
+    #[arg(long, default_value = "0", value_parser = parse_queues)]
+    pub queues: QueueRange,
+    /// How decided packets are handed back to the kernel.
+    #[arg(long, value_enum, default_value_t = VerdictMode::Repeat)]
+    pub verdict: VerdictMode,
+    /// Let the kernel accept packets when the queue is full (default on).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
+    pub fail_open: bool,
+    /// Kernel queue length, packets.
+    #[arg(long, default_value_t = 4096)]
+    pub queue_maxlen: u32,
+    /// Bits of the packet mark nfdpi may use (hex or decimal); bits outside it are kept.
+    #[arg(long, default_value = "0xffff0003", value_parser = parse_u32)]
+    pub mark_mask: u32,
+    /// Mark bit for "decided: accept".
+    #[arg(long, default_value = "0x1", value_parser = parse_u32)]
+    pub mark_accept: u32,
+    /// Mark bit for "decided: drop".
+    #[arg(long, default_value = "0x2", value_parser = parse_u32)]
+    pub mark_drop: u32,
+    /// Left shift of the 16-bit protocol id in the mark.
+    #[arg(long, default_value_t = 16)]
+    pub mark_proto_shift: u32,
+    /// Seconds between counter lines in the log.
+    #[arg(long, default_value_t = 60)]
+    pub stats_interval: u64,
+    /// Switch to this user after binding, keeping only CAP_NET_ADMIN.
+    #[arg(long)]
+    pub user: Option<String>,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Chain {
+    #[value(name = "FORWARD")]
+    Forward,
+    #[value(name = "INPUT")]
+    Input,
+    #[value(name = "OUTPUT")]
+    Output,
+}
+
+#[derive(Debug, Args)]
+pub struct IptablesArgs {
+    /// Queue numbers the daemon reads: `0` or `0-3`.
+    #[arg(long, default_value = "0", value_parser = parse_queues)]
+    pub queues: QueueRange,
+    /// The built-in chain to hook.
+    #[arg(long, value_enum, default_value_t = Chain::Forward, ignore_case = true)]
+    pub chain: Chain,
+    /// Drop queued traffic when the daemon is down (default: it passes, --queue-bypass).
+    #[arg(long)]
+    pub fail_closed: bool,
+    /// Log packets dropped by nfdpi's decision (rate-limited LOG rule).
+    #[arg(long)]
+    pub log_drops: bool,
+    /// Print an ip6tables-restore ruleset.
+    #[arg(long)]
+    pub ipv6: bool,
+    /// Print an nftables table instead (`nft -f`).
+    #[arg(long)]
+    pub nft: bool,
+    /// Mark layout, as for `run`.
+    #[arg(long, default_value = "0xffff0003", value_parser = parse_u32)]
+    pub mark_mask: u32,
+    #[arg(long, default_value = "0x1", value_parser = parse_u32)]
+    pub mark_accept: u32,
+    #[arg(long, default_value = "0x2", value_parser = parse_u32)]
+    pub mark_drop: u32,
+}
+
+/// An inclusive range of NFQUEUE numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueRange {
+    pub first: u16,
+    pub last: u16,
+}
+
+impl QueueRange {
+    pub fn iter(&self) -> impl Iterator<Item = u16> {
+        self.first..=self.last
+    }
+}
+
+/// Parse `0` or `0-3`.
+pub fn parse_queues(s: &str) -> Result<QueueRange, String> {
+    let num = |t: &str| t.trim().parse::<u16>().map_err(|_| format!("`{t}` is not a queue number (0-65535)"));
+    let (first, last) = match s.split_once('-') {
+        Some((a, b)) => (num(a)?, num(b)?),
+        None => (num(s)?, num(s)?),
+    };
+    if first > last {
+        return Err(format!("queue range `{s}` runs backwards"));
+    }
+    Ok(QueueRange { first, last })
+}
+
+/// Parse a byte size: `10240`, `10KiB`, `10KB`, `1MB`, `1MiB`, `1G` (K/KB = 1000, KiB = 1024).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num.parse().map_err(|_| format!("`{s}` is not a size: expected a number like 10240, 10KiB or 1MB"))?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1000,
+        "kib" => 1 << 10,
+        "m" | "mb" => 1_000_000,
+        "mib" => 1 << 20,
+        "g" | "gb" => 1_000_000_000,
+        "gib" => 1 << 30,
+        other => return Err(format!("unknown size unit `{other}` in `{s}`: use B, KB, KiB, MB, MiB, GB or GiB")),
+    };
+    n.checked_mul(mult).ok_or_else(|| format!("size `{s}` is too large"))
+}
+
+/// Parse a u32 written in decimal or as 0x-prefixed hex.
+pub fn parse_u32(s: &str) -> Result<u32, String> {
+    let t = s.trim();
+    let r = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        Some(h) => u32::from_str_radix(h, 16),
+        None => t.parse(),
+    };
+    r.map_err(|_| format!("`{s}` is not a 32-bit number (decimal or 0x hex)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("10240"), Ok(10240));
+        assert_eq!(parse_size("10KiB"), Ok(10240));
+        assert_eq!(parse_size("10kib"), Ok(10240));
+        assert_eq!(parse_size("1MB"), Ok(1_000_000));
+        assert_eq!(parse_size("1MiB"), Ok(1 << 20));
+        assert_eq!(parse_size("10 KB"), Ok(10_000));
+        assert!(parse_size("ten").is_err());
+        assert!(parse_size("10XB").is_err());
+        assert!(parse_size("99999999999999999999").is_err());
+    }
+
+    #[test]
+    fn queues() {
+        assert_eq!(parse_queues("0"), Ok(QueueRange { first: 0, last: 0 }));
+        assert_eq!(parse_queues("0-3").map(|q| q.iter().count()), Ok(4));
+        assert!(parse_queues("3-0").is_err());
+        assert!(parse_queues("x").is_err());
+    }
+
+    #[test]
+    fn cli_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

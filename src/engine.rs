@@ -1,0 +1,313 @@
+//! The engine: `process(packet bytes, now) -> PacketVerdict`, the one entry both the live daemon
+//! and offline replay call. It parses, keys, tracks, matches and applies the policy; it never
+//! fails and never panics on packet bytes. It owns no sockets, files or threads.
+
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+
+use crate::flow::frag::{FragId, FragTable};
+use crate::flow::key::Side;
+use crate::flow::table::Access;
+use crate::flow::{Decision, DecisionReason, FlowKey, FlowState, FlowTable, TableConfig};
+use crate::packet::{Direction, Packet, ParseError};
+use crate::signature::matcher::{self, Ctx, Outcome};
+use crate::signature::SignatureSet;
+use crate::stats::Stats;
+
+pub use crate::packet::LinkType;
+pub use crate::policy::{MarkLayout, Policy, Verdict};
+
+/// What the engine says about one packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PacketVerdict {
+    pub verdict: Verdict,
+    /// nfdpi's mark bits for this packet (0 while the flow is pending).
+    pub mark: u32,
+    /// True when the packet's flow is decided (accept or drop for good).
+    pub decided: bool,
+}
+
+/// The engine's configuration.
+#[derive(Clone, Debug, Default)]
+pub struct EngineConfig {
+    pub table: TableConfig,
+    pub policy: Policy,
+}
+
+/// A finished flow, as reported.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FlowRecord {
+    /// `udp` or `tcp`.
+    pub transport: &'static str,
+    /// The client: the endpoint that sent the first packet.
+    pub src: SocketAddr,
+    pub dst: SocketAddr,
+    /// nDPI's protocol name, or `Unknown`.
+    pub protocol: String,
+    /// Numeric protocol id (0 when unknown).
+    pub protocol_id: u16,
+    /// Where the matching rule is written, e.g. `skype.sig:12`.
+    pub signature: Option<String>,
+    /// `accept`, `drop`, or `pending` (ended before any decision).
+    pub verdict: &'static str,
+    pub decided_at_packet: Option<u32>,
+    pub decided_at_bytes: Option<u64>,
+    pub packets: u64,
+    pub bytes: u64,
+    pub dropped_packets: u64,
+    /// Nanoseconds since the epoch.
+    pub first_seen: u64,
+    pub last_seen: u64,
+}
+
+impl FlowRecord {
+    fn new(key: &FlowKey, st: &FlowState) -> Self {
+        let transport = match key.proto() {
+            crate::packet::UDP => "udp",
+            crate::packet::TCP => "tcp",
+            _ => "other",
+        };
+        let (verdict, decided) = match st.decision {
+            Decision::Pending => ("pending", false),
+            Decision::Accept(_) => ("accept", true),
+            Decision::Drop(_) => ("drop", true),
+        };
+        FlowRecord {
+            transport,
+            src: key.endpoint(st.client),
+            dst: key.endpoint(st.client.other()),
+            protocol: st.label.as_ref().map_or_else(|| "Unknown".to_string(), |l| l.protocol.clone()),
+            protocol_id: st.label.as_ref().map_or(0, |l| l.id),
+            signature: st.label.as_ref().map(|l| l.location.clone()),
+            verdict,
+            decided_at_packet: decided.then_some(st.decided_at_packet),
+            decided_at_bytes: decided.then_some(st.decided_at_bytes),
+            packets: u64::from(st.total_packets()),
+            bytes: st.total_bytes(),
+            dropped_packets: u64::from(st.dropped_packets),
+            first_seen: st.first_seen,
+            last_seen: st.last_seen,
+        }
+    }
+}
+
+/// The classifier. Shared by reference between threads.
+pub struct Engine {
+    table: FlowTable,
+    frags: FragTable,
+    sigs: ArcSwap<SignatureSet>,
+    policy: Policy,
+    stats: Stats,
+}
+
+impl Engine {
+    pub fn new(cfg: EngineConfig, sigs: Arc<SignatureSet>) -> Self {
+        Engine {
+            table: FlowTable::new(cfg.table),
+            frags: FragTable::default(),
+            sigs: ArcSwap::new(sigs),
+            policy: cfg.policy,
+            stats: Stats::default(),
+        }
+    }
+
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Flows tracked now.
+    pub fn flows(&self) -> usize {
+        self.table.len()
+    }
+
+    /// The signature set in use.
+    pub fn signatures(&self) -> Arc<SignatureSet> {
+        self.sigs.load_full()
+    }
+
+    /// Replace the signature set whole. Flows keep their state and decisions; undecided flows
+    /// continue matching against the new set from their next packet.
+    pub fn swap_signatures(&self, sigs: Arc<SignatureSet>) {
+        self.sigs.store(sigs);
+    }
+
+    /// Classify one captured frame starting with `link`'s header, seen at `now` (nanoseconds
+    /// since the epoch).
+    pub fn process(&self, link: LinkType, data: &[u8], now: u64) -> PacketVerdict {
+        self.process_parsed(Packet::from_link(link, data), now)
+    }
+
+    /// Classify one packet that starts with its IP header (as NFQUEUE delivers it).
+    pub fn process_ip(&self, data: &[u8], now: u64) -> PacketVerdict {
+        self.process_parsed(Packet::from_ip(data), now)
+    }
+
+    fn process_parsed(&self, parsed: Result<Packet<'_>, ParseError>, now: u64) -> PacketVerdict {
+        let s = &self.stats;
+        s.packets.fetch_add(1, Relaxed);
+        let pkt = match parsed {
+            Ok(p) => p,
+            Err(e) => {
+                s.add(if e == ParseError::NotIp { &s.non_ip } else { &s.malformed }, 1);
+                return self.count(self.undecided(self.policy.on_unparsed));
+            }
+        };
+        s.bytes.fetch_add(u64::from(pkt.ip_len), Relaxed);
+        if pkt.proto != crate::packet::UDP && pkt.proto != crate::packet::TCP {
+            s.other_ip.fetch_add(1, Relaxed);
+            return self.count(self.undecided(self.policy.on_unparsed));
+        }
+        let v = match pkt.frag {
+            Some(f) => {
+                s.fragments.fetch_add(1, Relaxed);
+                let id = FragId { src: pkt.src, dst: pkt.dst, proto: pkt.proto, id: f.id };
+                if f.offset == 0 {
+                    self.first_fragment(&pkt, id, now)
+                } else {
+                    self.later_fragment(&pkt, id, now)
+                }
+            }
+            None => {
+                let (key, side) = FlowKey::of(&pkt);
+                self.on_flow(key, side, now, |st, dir| self.step(st, dir, pkt.ip_len, now, Some(&pkt)))
+            }
+        };
+        self.count(v)
+    }
+
+    fn first_fragment(&self, pkt: &Packet<'_>, id: FragId, now: u64) -> PacketVerdict {
+        let (key, side) = FlowKey::of(pkt);
+        let waiting = self.frags.first(id, (key, side), now);
+        self.on_flow(key, side, now, |st, dir| {
+            // Fragments that overtook their first one count now, before this packet.
+            if waiting.packets > 0 {
+                let i = dir as usize;
+                st.packets[i] = st.packets[i].saturating_add(waiting.packets);
+                st.bytes[i] = st.bytes[i].saturating_add(waiting.bytes);
+            }
+            self.step(st, dir, pkt.ip_len, now, Some(pkt))
+        })
+    }
+
+    fn later_fragment(&self, pkt: &Packet<'_>, id: FragId, now: u64) -> PacketVerdict {
+        match self.frags.later(id, pkt.ip_len, now) {
+            Ok(Some((key, side))) => self
+                .table
+                .with_existing(&key, |st| {
+                    let dir = st.direction(side);
+                    self.step(st, dir, pkt.ip_len, now, None)
+                })
+                .unwrap_or_else(|| self.undecided(Verdict::Accept)),
+            // Kept until its first fragment arrives; it passes meanwhile, as the flow would.
+            Ok(None) => self.undecided(Verdict::Accept),
+            Err(()) => {
+                self.stats.fragments_orphaned.fetch_add(1, Relaxed);
+                self.undecided(self.policy.on_overflow)
+            }
+        }
+    }
+
+    fn on_flow(
+        &self,
+        key: FlowKey,
+        side: Side,
+        now: u64,
+        f: impl FnOnce(&mut FlowState, Direction) -> PacketVerdict,
+    ) -> PacketVerdict {
+        let access = self.table.with_flow(key, side, now, |st| {
+            let dir = st.direction(side);
+            f(st, dir)
+        });
+        match access {
+            Access::Done { result, new } => {
+                if new {
+                    self.stats.flows_created.fetch_add(1, Relaxed);
+                }
+                result
+            }
+            Access::Refused => {
+                self.stats.flows_refused.fetch_add(1, Relaxed);
+                self.undecided(self.policy.on_overflow)
+            }
+        }
+    }
+
+    /// One packet of a tracked flow: count it, match it while the flow is undecided, apply the
+    /// budget, and give the packet its flow's verdict. `pkt` is `None` for a non-first fragment
+    /// (bytes count, nothing to match).
+    fn step(&self, st: &mut FlowState, dir: Direction, ip_len: u32, now: u64, pkt: Option<&Packet<'_>>) -> PacketVerdict {
+        let ctx = Ctx { dir, index: st.total_packets(), index_in_dir: st.packets[dir as usize] };
+        st.count(dir, ip_len, now);
+        if st.decision == Decision::Pending {
+            if let (true, Some(pkt)) = (st.matching, pkt) {
+                let sigs = self.sigs.load();
+                match matcher::inspect(&sigs, pkt, &ctx, &mut st.progress) {
+                    Outcome::Matched(label) => {
+                        st.decide(self.policy.on_identified(label));
+                        st.label = Some(Arc::clone(label));
+                        self.stats.flows_identified.fetch_add(1, Relaxed);
+                    }
+                    Outcome::GaveUp => st.matching = false,
+                    Outcome::Undecided => {}
+                }
+            }
+            if st.decision == Decision::Pending && self.policy.over_budget(st.total_bytes()) {
+                st.decide(Decision::Drop(DecisionReason::Budget));
+                self.stats.flows_cut.fetch_add(1, Relaxed);
+            }
+        }
+        let verdict = self.policy.verdict(st.decision);
+        if verdict == Verdict::Drop {
+            st.dropped_packets = st.dropped_packets.saturating_add(1);
+        }
+        let id = st.label.as_ref().map_or(0, |l| l.id);
+        PacketVerdict {
+            verdict,
+            mark: self.policy.marks.mark(st.decision, id),
+            decided: st.decision != Decision::Pending,
+        }
+    }
+
+    fn undecided(&self, verdict: Verdict) -> PacketVerdict {
+        PacketVerdict { verdict, mark: 0, decided: false }
+    }
+
+    fn count(&self, v: PacketVerdict) -> PacketVerdict {
+        let c = if v.verdict == Verdict::Accept { &self.stats.verdict_accept } else { &self.stats.verdict_drop };
+        c.fetch_add(1, Relaxed);
+        v
+    }
+
+    /// Expire flows idle at `now` and append their records, oldest first.
+    pub fn sweep(&self, now: u64, out: &mut Vec<FlowRecord>) {
+        let lost = self.frags.sweep(now);
+        self.stats.fragments_orphaned.fetch_add(u64::from(lost.packets), Relaxed);
+        let mut flows = Vec::new();
+        self.table.sweep(now, &mut flows);
+        self.records(flows, out);
+    }
+
+    /// End every flow (end of input) and append their records, oldest first.
+    pub fn drain(&self, out: &mut Vec<FlowRecord>) {
+        let mut flows = Vec::new();
+        self.table.drain(&mut flows);
+        self.records(flows, out);
+    }
+
+    fn records(&self, flows: Vec<(FlowKey, FlowState)>, out: &mut Vec<FlowRecord>) {
+        self.stats.flows_ended.fetch_add(flows.len() as u64, Relaxed);
+        out.extend(flows.iter().map(|(k, st)| FlowRecord::new(k, st)));
+    }
+
+    /// Visit the records of every flow tracked now, without ending them (for counters).
+    pub fn for_each_flow(&self, mut f: impl FnMut(FlowRecord)) {
+        self.table.for_each(|k, st| f(FlowRecord::new(k, st)));
+    }
+}

@@ -1,0 +1,128 @@
+//! IP fragments: non-first fragments carry no ports, so they are tied to their flow by
+//! (source, destination, IP protocol, identification), learnt from the first fragment. Fragments
+//! that arrive before their first one wait here (counted, never parsed) until it comes.
+//! Bounded in entries and time, like the flow table.
+
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use dashmap::DashMap;
+
+use super::key::{FlowKey, Side};
+
+/// Identity of one fragmented datagram.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FragId {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub proto: u8,
+    pub id: u32,
+}
+
+/// Fragments whose first fragment has not been seen yet.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Waiting {
+    pub packets: u32,
+    pub bytes: u64,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    flow: Option<(FlowKey, Side)>,
+    waiting: Waiting,
+    last_seen: u64,
+}
+
+/// Datagram id → flow, for fragments.
+pub struct FragTable {
+    map: DashMap<FragId, Entry, ahash::RandomState>,
+    len: AtomicUsize,
+    /// Most datagrams tracked at once (default 65,536).
+    pub max_entries: usize,
+    /// A datagram with no fragment for this long is forgotten, in nanoseconds (default 30 s,
+    /// the kernel's reassembly timeout).
+    pub timeout: u64,
+}
+
+impl Default for FragTable {
+    fn default() -> Self {
+        FragTable {
+            map: DashMap::with_hasher(ahash::RandomState::new()),
+            len: AtomicUsize::new(0),
+            max_entries: 65_536,
+            timeout: 30 * super::table::NS,
+        }
+    }
+}
+
+impl FragTable {
+    /// The first fragment of `id` belongs to `flow`; returns fragments that were waiting for it.
+    pub fn first(&self, id: FragId, flow: (FlowKey, Side), now: u64) -> Waiting {
+        match self.map.entry(id) {
+            dashmap::mapref::entry::Entry::Occupied(mut e) => {
+                let e = e.get_mut();
+                e.flow = Some(flow);
+                e.last_seen = now;
+                std::mem::take(&mut e.waiting)
+            }
+            dashmap::mapref::entry::Entry::Vacant(v) => {
+                if self.admit() {
+                    v.insert(Entry { flow: Some(flow), waiting: Waiting::default(), last_seen: now });
+                }
+                Waiting::default()
+            }
+        }
+    }
+
+    /// A later fragment of `id`: its flow if known; otherwise it is kept waiting (`None`).
+    /// Returns `Err(())` when it can be neither placed nor kept (table full).
+    #[allow(clippy::result_unit_err)]
+    pub fn later(&self, id: FragId, ip_len: u32, now: u64) -> Result<Option<(FlowKey, Side)>, ()> {
+        match self.map.entry(id) {
+            dashmap::mapref::entry::Entry::Occupied(mut e) => {
+                let e = e.get_mut();
+                e.last_seen = now;
+                if e.flow.is_none() {
+                    e.waiting.packets += 1;
+                    e.waiting.bytes += u64::from(ip_len);
+                }
+                Ok(e.flow)
+            }
+            dashmap::mapref::entry::Entry::Vacant(v) => {
+                if !self.admit() {
+                    return Err(());
+                }
+                v.insert(Entry { flow: None, waiting: Waiting { packets: 1, bytes: u64::from(ip_len) }, last_seen: now });
+                Ok(None)
+            }
+        }
+    }
+
+    /// Forget datagrams idle past the timeout; returns the fragments that never found their
+    /// first one (packets, bytes), for the counters.
+    pub fn sweep(&self, now: u64) -> Waiting {
+        let mut lost = Waiting::default();
+        let mut removed = 0;
+        let timeout = self.timeout;
+        self.map.retain(|_, e| {
+            if now > e.last_seen.saturating_add(timeout) {
+                lost.packets += e.waiting.packets;
+                lost.bytes += e.waiting.bytes;
+                removed += 1;
+                false
+            } else {
+                true
+            }
+        });
+        self.len.fetch_sub(removed, Ordering::Relaxed);
+        lost
+    }
+
+    fn admit(&self) -> bool {
+        if self.len.fetch_add(1, Ordering::Relaxed) >= self.max_entries {
+            self.len.fetch_sub(1, Ordering::Relaxed);
+            return false;
+        }
+        true
+    }
+}

@@ -1,0 +1,159 @@
+//! The canonical bidirectional flow key: (transport, lower endpoint, higher endpoint). Both
+//! directions of a conversation give the same key; the side tells which end sent the packet.
+//! It holds no state.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+use crate::packet::Packet;
+
+/// One endpoint, compact: IPv4 addresses are stored as IPv4-mapped IPv6 with a flag, so a key
+/// is 38 bytes with no padding beyond alignment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct Endpoint {
+    v6: bool,
+    ip: [u8; 16],
+    port: u16,
+}
+
+impl Endpoint {
+    fn new(ip: IpAddr, port: u16) -> Self {
+        match ip {
+            IpAddr::V4(a) => Endpoint { v6: false, ip: a.to_ipv6_mapped().octets(), port },
+            IpAddr::V6(a) => Endpoint { v6: true, ip: a.octets(), port },
+        }
+    }
+
+    fn addr(&self) -> SocketAddr {
+        let v6 = Ipv6Addr::from(self.ip);
+        let ip = match (self.v6, v6.to_ipv4_mapped()) {
+            (false, Some(v4)) => IpAddr::V4(v4),
+            (false, None) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            (true, _) => IpAddr::V6(v6),
+        };
+        SocketAddr::new(ip, self.port)
+    }
+}
+
+/// Canonical bidirectional key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FlowKey {
+    proto: u8,
+    lo: Endpoint,
+    hi: Endpoint,
+}
+
+/// Which end of the key sent a packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// The packet's source is the key's lower endpoint.
+    Lo,
+    /// The packet's source is the key's higher endpoint.
+    Hi,
+}
+
+impl FlowKey {
+    /// The key of a packet and the side its source is on.
+    pub fn of(pkt: &Packet<'_>) -> (FlowKey, Side) {
+        Self::from_parts(pkt.proto, SocketAddr::new(pkt.src, pkt.sport), SocketAddr::new(pkt.dst, pkt.dport))
+    }
+
+    /// The key of a conversation between `src` and `dst` over IP protocol `proto`.
+    pub fn from_parts(proto: u8, src: SocketAddr, dst: SocketAddr) -> (FlowKey, Side) {
+        let a = Endpoint::new(src.ip(), src.port());
+        let b = Endpoint::new(dst.ip(), dst.port());
+        if a <= b {
+            (FlowKey { proto, lo: a, hi: b }, Side::Lo)
+        } else {
+            (FlowKey { proto, lo: b, hi: a }, Side::Hi)
+        }
+    }
+
+    /// IP protocol number.
+    pub fn proto(&self) -> u8 {
+        self.proto
+    }
+
+    /// The two endpoints, lower first.
+    pub fn endpoints(&self) -> (SocketAddr, SocketAddr) {
+        (self.lo.addr(), self.hi.addr())
+    }
+
+    /// The endpoint on the given side.
+    pub fn endpoint(&self, side: Side) -> SocketAddr {
+        match side {
+            Side::Lo => self.lo.addr(),
+            Side::Hi => self.hi.addr(),
+        }
+    }
+}
+
+impl Side {
+    /// The other side.
+    pub fn other(self) -> Side {
+        match self {
+            Side::Lo => Side::Hi,
+            Side::Hi => Side::Lo,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn sa(s: &str) -> SocketAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn both_directions_give_one_key() {
+        let (k1, s1) = FlowKey::from_parts(17, sa("10.0.0.1:5000"), sa("10.0.0.2:53"));
+        let (k2, s2) = FlowKey::from_parts(17, sa("10.0.0.2:53"), sa("10.0.0.1:5000"));
+        assert_eq!(k1, k2);
+        assert_ne!(s1, s2);
+        assert_eq!(k1.endpoint(s1), sa("10.0.0.1:5000"));
+        assert_eq!(k2.endpoint(s2), sa("10.0.0.2:53"));
+    }
+
+    #[test]
+    fn transport_and_family_are_part_of_the_key() {
+        let (u, _) = FlowKey::from_parts(17, sa("10.0.0.1:5000"), sa("10.0.0.2:53"));
+        let (t, _) = FlowKey::from_parts(6, sa("10.0.0.1:5000"), sa("10.0.0.2:53"));
+        assert_ne!(u, t);
+        // 10.0.0.1 and its IPv4-mapped IPv6 form are different endpoints.
+        let (m, side) = FlowKey::from_parts(17, sa("[::ffff:10.0.0.1]:5000"), sa("10.0.0.2:53"));
+        assert_ne!(u, m);
+        assert_eq!(m.endpoint(side), sa("[::ffff:10.0.0.1]:5000"));
+    }
+
+    #[test]
+    fn same_address_different_ports() {
+        let (k1, s1) = FlowKey::from_parts(17, sa("10.0.0.1:6000"), sa("10.0.0.1:5000"));
+        let (k2, s2) = FlowKey::from_parts(17, sa("10.0.0.1:5000"), sa("10.0.0.1:6000"));
+        assert_eq!(k1, k2);
+        assert_eq!(s1.other(), s2);
+    }
+
+    fn any_addr() -> impl Strategy<Value = SocketAddr> {
+        prop_oneof![
+            (any::<[u8; 4]>(), any::<u16>()).prop_map(|(ip, p)| SocketAddr::new(IpAddr::from(ip), p)),
+            (any::<[u8; 16]>(), any::<u16>()).prop_map(|(ip, p)| SocketAddr::new(IpAddr::from(ip), p)),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn key_is_symmetric_and_round_trips(a in any_addr(), b in any_addr(), proto in prop_oneof![Just(6u8), Just(17u8)]) {
+            let (k1, s1) = FlowKey::from_parts(proto, a, b);
+            let (k2, s2) = FlowKey::from_parts(proto, b, a);
+            prop_assert_eq!(k1, k2);
+            prop_assert_eq!(k1.endpoint(s1), a);
+            prop_assert_eq!(k1.endpoint(s1.other()), b);
+            if a != b { prop_assert_ne!(s1, s2); }
+            let (lo, hi) = k1.endpoints();
+            prop_assert!(lo == a || lo == b);
+            prop_assert!(hi == a || hi == b);
+        }
+    }
+}

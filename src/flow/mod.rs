@@ -1,0 +1,10 @@
+//! Flows: the canonical bidirectional key, the per-flow state, and the bounded concurrent table.
+
+pub mod frag;
+pub mod key;
+pub mod state;
+pub mod table;
+
+pub use key::FlowKey;
+pub use state::{Decision, DecisionReason, FlowState};
+pub use table::{FlowTable, TableConfig};

@@ -1,0 +1,113 @@
+//! Per-flow state: timestamps, per-direction counters, matcher progress and the decision.
+//! It parses no bytes and matches nothing; the engine updates it.
+
+use std::sync::Arc;
+
+use super::key::Side;
+use crate::packet::Direction;
+use crate::signature::matcher::Progress;
+use crate::signature::Label;
+
+/// Why a flow was decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DecisionReason {
+    /// A signature identified the flow; the policy gave its protocol this verdict.
+    Identified,
+    /// Still unidentified when a packet took it past the budget.
+    Budget,
+}
+
+/// A flow's decision. Once made it never changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// Not decided yet: packets pass while the budget lasts.
+    Pending,
+    /// Every packet passes from the deciding one on.
+    Accept(DecisionReason),
+    /// Every packet is dropped from the deciding one on.
+    Drop(DecisionReason),
+}
+
+/// The state of one flow. Kept small: the table holds up to a million of them.
+#[derive(Debug, Clone)]
+pub struct FlowState {
+    /// Capture or clock time of the first packet, nanoseconds since the epoch.
+    pub first_seen: u64,
+    /// Time of the latest packet, nanoseconds since the epoch.
+    pub last_seen: u64,
+    /// IP bytes, client→server and server→client.
+    pub bytes: [u64; 2],
+    /// Packets, client→server and server→client.
+    pub packets: [u32; 2],
+    /// Packets given a drop verdict.
+    pub dropped_packets: u32,
+    /// 1-based number of the packet that decided the flow (0 while pending).
+    pub decided_at_packet: u32,
+    /// The flow's byte count including the deciding packet (0 while pending).
+    pub decided_at_bytes: u64,
+    /// Which side of the key is the client (the first packet's sender).
+    pub client: Side,
+    pub decision: Decision,
+    /// False once the matcher gave up or the flow was decided: no more matching.
+    pub matching: bool,
+    /// The protocol and rule, once identified.
+    pub label: Option<Arc<Label>>,
+    /// The matcher's progress between packets.
+    pub progress: Progress,
+}
+
+impl FlowState {
+    /// A new flow whose first packet was sent from `client` at `now`.
+    pub fn new(client: Side, now: u64) -> Self {
+        FlowState {
+            first_seen: now,
+            last_seen: now,
+            bytes: [0; 2],
+            packets: [0; 2],
+            dropped_packets: 0,
+            decided_at_packet: 0,
+            decided_at_bytes: 0,
+            client,
+            decision: Decision::Pending,
+            matching: true,
+            label: None,
+            progress: Progress::default(),
+        }
+    }
+
+    /// Direction of a packet sent from `side`.
+    pub fn direction(&self, side: Side) -> Direction {
+        if side == self.client {
+            Direction::ToServer
+        } else {
+            Direction::ToClient
+        }
+    }
+
+    /// Total packets, both directions.
+    pub fn total_packets(&self) -> u32 {
+        self.packets[0].saturating_add(self.packets[1])
+    }
+
+    /// Total IP bytes, both directions.
+    pub fn total_bytes(&self) -> u64 {
+        self.bytes[0].saturating_add(self.bytes[1])
+    }
+
+    /// Count one packet of `ip_len` bytes going `dir` at `now`.
+    pub fn count(&mut self, dir: Direction, ip_len: u32, now: u64) {
+        let i = dir as usize;
+        self.packets[i] = self.packets[i].saturating_add(1);
+        self.bytes[i] = self.bytes[i].saturating_add(u64::from(ip_len));
+        // Captures are not always in order; time never runs backwards for a flow.
+        self.last_seen = self.last_seen.max(now);
+    }
+
+    /// Record the decision made by the packet just counted.
+    pub fn decide(&mut self, decision: Decision) {
+        self.decision = decision;
+        self.decided_at_packet = self.total_packets();
+        self.decided_at_bytes = self.total_bytes();
+        self.matching = false;
+    }
+}

@@ -1,0 +1,15 @@
+//! nfdpi: a deep-packet-inspection classifier for iptables' NFQUEUE target.
+//!
+//! Data flows one way: packet source (nfqueue | pcap) → [`packet`] view → [`flow`] table →
+//! [`signature`] matcher → [`policy`] verdict and mark → sink (nfq verdict | [`report`]).
+//! [`engine::Engine::process`] is the one entry both modes call.
+
+pub mod cli;
+pub mod engine;
+pub mod flow;
+pub mod packet;
+pub mod policy;
+pub mod replay;
+pub mod report;
+pub mod signature;
+pub mod stats;

@@ -1,0 +1,356 @@
+//! A borrowed view of one packet: addresses, transport, ports and the transport payload.
+//!
+//! Two entries: [`Packet::from_link`] for captures (Ethernet with 802.1Q/QinQ tags, Linux SLL and
+//! SLL2, raw IP, BSD loopback) and [`Packet::from_ip`] for NFQUEUE, which hands packets over
+//! without a link header. This module allocates nothing, knows nothing of flows or signatures,
+//! and never panics on packet bytes: every length is checked before it is read.
+#![deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, TransportSlice};
+
+/// IP protocol number of UDP.
+pub const UDP: u8 = 17;
+/// IP protocol number of TCP.
+pub const TCP: u8 = 6;
+
+/// The link layer a capture's packets start with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LinkType {
+    /// Ethernet II, with any 802.1Q / 802.1ad tags.
+    Ethernet,
+    /// Linux "cooked" capture v1 (16-byte header).
+    LinuxSll,
+    /// Linux "cooked" capture v2 (20-byte header).
+    LinuxSll2,
+    /// Raw IPv4 or IPv6, version taken from the first nibble.
+    RawIp,
+    /// BSD loopback: a 4-byte address family in the capturing host's byte order.
+    Null,
+    /// OpenBSD loopback: a 4-byte address family in network byte order.
+    Loop,
+}
+
+impl LinkType {
+    /// The link type of a pcap/pcapng `LINKTYPE_*` value, if it is one nfdpi reads.
+    pub fn from_pcap(linktype: i32) -> Option<Self> {
+        match linktype {
+            1 => Some(Self::Ethernet),
+            113 => Some(Self::LinuxSll),
+            276 => Some(Self::LinuxSll2),
+            // LINKTYPE_RAW, plus the historical DLT_RAW values some systems wrote, and IPV4/IPV6.
+            101 | 12 | 14 | 228 | 229 => Some(Self::RawIp),
+            0 => Some(Self::Null),
+            108 => Some(Self::Loop),
+            _ => None,
+        }
+    }
+}
+
+/// Why a packet could not be viewed. Counted by the engine, never fatal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParseError {
+    /// Not IPv4 or IPv6 (ARP, LLDP, …): not an error, just nothing to classify.
+    NotIp,
+    /// The bytes stop before a header they announce, or a header is invalid.
+    Malformed,
+}
+
+/// Where an IP fragment sits in its datagram.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fragment {
+    /// IPv4 identification or IPv6 fragment-header identification.
+    pub id: u32,
+    /// Offset of this fragment's data in the datagram, in bytes.
+    pub offset: u32,
+    /// More fragments follow.
+    pub more: bool,
+}
+
+/// A view of one IP packet. Borrowed from the caller's buffer; nothing is copied.
+#[derive(Clone, Copy, Debug)]
+pub struct Packet<'a> {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    /// IP protocol number of the transport (after IPv6 extension headers).
+    pub proto: u8,
+    /// Source port (0 for a non-first fragment or a transport without ports).
+    pub sport: u16,
+    /// Destination port (0 for a non-first fragment or a transport without ports).
+    pub dport: u16,
+    /// Transport payload as captured (may be shorter than on the wire when a capture's snap
+    /// length cut it). For a non-first fragment, the fragment's data.
+    pub payload: &'a [u8],
+    /// Length of the IP datagram (or fragment) on the wire, in bytes, from the IP header: the
+    /// unit of the budget, like iptables' connbytes.
+    pub ip_len: u32,
+    /// Set when this packet is an IP fragment.
+    pub frag: Option<Fragment>,
+}
+
+impl<'a> Packet<'a> {
+    /// True for UDP or TCP with ports (a first fragment included).
+    pub fn has_ports(&self) -> bool {
+        (self.proto == UDP || self.proto == TCP) && self.frag.is_none_or(|f| f.offset == 0)
+    }
+
+    /// View a packet that starts with the given link layer.
+    pub fn from_link(link: LinkType, data: &'a [u8]) -> Result<Self, ParseError> {
+        match link {
+            LinkType::Ethernet => {
+                let sliced = LaxSlicedPacket::from_ethernet(data).map_err(|_| ParseError::Malformed)?;
+                Self::from_sliced(sliced)
+            }
+            LinkType::LinuxSll => {
+                // 16-byte header; protocol type (an EtherType for IP) in its last two bytes.
+                let ether = be16(data, 14).ok_or(ParseError::Malformed)?;
+                Self::from_ether_type(ether, data.get(16..).ok_or(ParseError::Malformed)?)
+            }
+            LinkType::LinuxSll2 => {
+                // 20-byte header; protocol type in its first two bytes.
+                let ether = be16(data, 0).ok_or(ParseError::Malformed)?;
+                Self::from_ether_type(ether, data.get(20..).ok_or(ParseError::Malformed)?)
+            }
+            LinkType::RawIp => Self::from_ip(data),
+            LinkType::Null | LinkType::Loop => {
+                // The address family's value differs by OS (AF_INET6 is 24, 28 or 30); both byte
+                // orders are accepted, and the IP version nibble decides in the end.
+                let rest = data.get(4..).ok_or(ParseError::Malformed)?;
+                Self::from_ip(rest)
+            }
+        }
+    }
+
+    /// View a packet that starts with its IP header (NFQUEUE, raw-IP captures).
+    pub fn from_ip(data: &'a [u8]) -> Result<Self, ParseError> {
+        match data.first().map(|b| b >> 4) {
+            Some(4) | Some(6) => {}
+            Some(_) => return Err(ParseError::NotIp),
+            None => return Err(ParseError::Malformed),
+        }
+        let sliced = LaxSlicedPacket::from_ip(data).map_err(|_| ParseError::Malformed)?;
+        Self::from_sliced(sliced)
+    }
+
+    fn from_ether_type(ether: u16, data: &'a [u8]) -> Result<Self, ParseError> {
+        let ether = EtherType(ether);
+        if ether != EtherType::IPV4
+            && ether != EtherType::IPV6
+            && ether != EtherType::VLAN_TAGGED_FRAME
+            && ether != EtherType::PROVIDER_BRIDGING
+            && ether != EtherType::VLAN_DOUBLE_TAGGED_FRAME
+        {
+            return Err(ParseError::NotIp);
+        }
+        Self::from_sliced(LaxSlicedPacket::from_ether_type(ether, data))
+    }
+
+    fn from_sliced(sliced: LaxSlicedPacket<'a>) -> Result<Self, ParseError> {
+        let (src, dst, ip_len, payload, frag) = match &sliced.net {
+            Some(LaxNetSlice::Ipv4(v4)) => {
+                let h = v4.header();
+                let frag = if h.is_fragmenting_payload() {
+                    Some(Fragment {
+                        id: u32::from(h.identification()),
+                        offset: u32::from(h.fragments_offset().value()) * 8,
+                        more: h.more_fragments(),
+                    })
+                } else {
+                    None
+                };
+                let src = IpAddr::V4(Ipv4Addr::from(h.source()));
+                let dst = IpAddr::V4(Ipv4Addr::from(h.destination()));
+                (src, dst, u32::from(h.total_len()), v4.payload(), frag)
+            }
+            Some(LaxNetSlice::Ipv6(v6)) => {
+                let h = v6.header();
+                let frag = v6.extensions().clone().into_iter().find_map(|e| match e {
+                    etherparse::Ipv6ExtensionSlice::Fragment(f) => Some(f.to_header()),
+                    _ => None,
+                });
+                let frag = frag.and_then(|f| {
+                    // An "atomic" fragment header (offset 0, no more fragments) is no fragment.
+                    (f.fragment_offset.value() != 0 || f.more_fragments).then(|| Fragment {
+                        id: f.identification,
+                        offset: u32::from(f.fragment_offset.value()) * 8,
+                        more: f.more_fragments,
+                    })
+                });
+                let src = IpAddr::V6(Ipv6Addr::from(h.source()));
+                let dst = IpAddr::V6(Ipv6Addr::from(h.destination()));
+                (src, dst, 40 + u32::from(h.payload_length()), v6.payload(), frag)
+            }
+            Some(LaxNetSlice::Arp(_)) => return Err(ParseError::NotIp),
+            // Etherparse stops at unknown EtherTypes (ARP, LLDP…); a known but broken IP header
+            // leaves a stop error on the network layer.
+            None => {
+                return match sliced.stop_err {
+                    Some((_, etherparse::err::Layer::Ethernet2Header))
+                    | Some((_, etherparse::err::Layer::VlanHeader))
+                    | None => Err(ParseError::NotIp),
+                    Some(_) => Err(ParseError::Malformed),
+                }
+            }
+        };
+        let proto = payload.ip_number.0;
+        let mut pkt = Packet {
+            src,
+            dst,
+            proto,
+            sport: 0,
+            dport: 0,
+            payload: payload.payload,
+            ip_len,
+            frag,
+        };
+        match (&sliced.transport, frag) {
+            (Some(TransportSlice::Udp(udp)), None) => {
+                pkt.sport = udp.source_port();
+                pkt.dport = udp.destination_port();
+                pkt.payload = udp.payload();
+            }
+            (Some(TransportSlice::Tcp(tcp)), None) => {
+                pkt.sport = tcp.source_port();
+                pkt.dport = tcp.destination_port();
+                pkt.payload = tcp.payload();
+            }
+            // A first fragment: etherparse leaves the transport alone; the ports sit at the
+            // start of the fragment's data all the same.
+            (_, Some(f)) if f.offset == 0 && (proto == UDP || proto == TCP) => {
+                pkt.sport = be16(payload.payload, 0).ok_or(ParseError::Malformed)?;
+                pkt.dport = be16(payload.payload, 2).ok_or(ParseError::Malformed)?;
+                let header = if proto == UDP {
+                    8
+                } else {
+                    let off = payload.payload.get(12).ok_or(ParseError::Malformed)?;
+                    usize::from(off >> 4) * 4
+                };
+                pkt.payload = payload.payload.get(header..).unwrap_or(&[]);
+            }
+            (_, Some(_)) => {}
+            // UDP or TCP without a parsable header (cut by the snap length, or broken).
+            (None, None) if proto == UDP || proto == TCP => {
+                return Err(ParseError::Malformed);
+            }
+            _ => {}
+        }
+        Ok(pkt)
+    }
+}
+
+fn be16(data: &[u8], at: usize) -> Option<u16> {
+    let b = data.get(at..at.checked_add(2)?)?;
+    Some(u16::from_be_bytes([*b.first()?, *b.get(1)?]))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use etherparse::PacketBuilder;
+
+    fn udp4(payload: &[u8]) -> Vec<u8> {
+        let b = PacketBuilder::ethernet2([1; 6], [2; 6])
+            .ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
+            .udp(5000, 3478);
+        let mut out = Vec::new();
+        b.write(&mut out, payload).unwrap();
+        out
+    }
+
+    #[test]
+    fn ethernet_udp_v4() {
+        let bytes = udp4(b"hello");
+        let p = Packet::from_link(LinkType::Ethernet, &bytes).unwrap();
+        assert_eq!(p.src, "10.0.0.1".parse::<IpAddr>().unwrap());
+        assert_eq!((p.sport, p.dport, p.proto), (5000, 3478, UDP));
+        assert_eq!(p.payload, b"hello");
+        assert_eq!(p.ip_len, 20 + 8 + 5);
+    }
+
+    #[test]
+    fn vlan_ipv6_tcp() {
+        let b = PacketBuilder::ethernet2([1; 6], [2; 6])
+            .single_vlan(etherparse::VlanId::try_new(42).unwrap())
+            .ipv6([1; 16], [2; 16], 64)
+            .tcp(443, 50000, 1, 1000);
+        let mut out = Vec::new();
+        b.write(&mut out, b"abc").unwrap();
+        let p = Packet::from_link(LinkType::Ethernet, &out).unwrap();
+        assert_eq!((p.sport, p.dport, p.proto), (443, 50000, TCP));
+        assert_eq!(p.payload, b"abc");
+        assert_eq!(p.ip_len, 40 + 20 + 3);
+    }
+
+    #[test]
+    fn arp_is_not_ip() {
+        let mut frame = vec![0u8; 42];
+        frame[12] = 0x08;
+        frame[13] = 0x06;
+        assert_eq!(Packet::from_link(LinkType::Ethernet, &frame).unwrap_err(), ParseError::NotIp);
+    }
+
+    #[test]
+    fn truncated_udp_is_malformed() {
+        let bytes = udp4(b"hello");
+        // Ethernet + IPv4 header + 4 bytes of the UDP header.
+        assert!(Packet::from_link(LinkType::Ethernet, &bytes[..14 + 20 + 4]).is_err());
+    }
+
+    #[test]
+    fn every_prefix_of_a_packet_is_safe() {
+        let bytes = udp4(&[0x55; 64]);
+        for n in 0..bytes.len() {
+            let _ = Packet::from_link(LinkType::Ethernet, &bytes[..n]);
+            let _ = Packet::from_ip(&bytes[14..14 + n.min(bytes.len() - 14)]);
+        }
+    }
+
+    #[test]
+    fn sll_and_sll2_and_null() {
+        let bytes = udp4(b"xy");
+        let ip = &bytes[14..];
+        let mut sll = vec![0u8; 16];
+        sll[14] = 0x08;
+        sll.extend_from_slice(ip);
+        let p = Packet::from_link(LinkType::LinuxSll, &sll).unwrap();
+        assert_eq!(p.dport, 3478);
+        let mut sll2 = vec![0u8; 20];
+        sll2[0] = 0x08;
+        sll2.extend_from_slice(ip);
+        assert_eq!(Packet::from_link(LinkType::LinuxSll2, &sll2).unwrap().dport, 3478);
+        let mut null = 2u32.to_le_bytes().to_vec();
+        null.extend_from_slice(ip);
+        assert_eq!(Packet::from_link(LinkType::Null, &null).unwrap().dport, 3478);
+    }
+
+    #[test]
+    fn ipv4_fragments() {
+        // A hand-made first fragment: IPv4 header with MF set, then a UDP header and data.
+        let bytes = udp4(&[7u8; 32]);
+        let mut ip = bytes[14..].to_vec();
+        ip[6] = 0x20; // MF, offset 0
+        let p = Packet::from_ip(&ip).unwrap();
+        assert_eq!(p.frag.unwrap().offset, 0);
+        assert!(p.frag.unwrap().more);
+        assert_eq!((p.sport, p.dport), (5000, 3478));
+        assert!(p.has_ports());
+        // Second fragment at offset 16: no ports.
+        ip[6] = 0x00;
+        ip[7] = 2;
+        let p = Packet::from_ip(&ip).unwrap();
+        assert_eq!(p.frag.unwrap().offset, 16);
+        assert!(!p.has_ports());
+    }
+}
+
+/// Which way a packet travels within its flow. The client is the endpoint that sent the flow's
+/// first packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// From the client (the flow's first sender) to the server.
+    ToServer,
+    /// From the server back to the client.
+    ToClient,
+}

@@ -1,0 +1,210 @@
+//! Output of flow records: an aligned table or JSON lines, and the summary by protocol and
+//! verdict. It decides nothing.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::engine::FlowRecord;
+use crate::stats::Snapshot;
+
+/// The output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Jsonl,
+}
+
+#[derive(Serialize)]
+struct JsonFlow<'a> {
+    pcap: &'a str,
+    transport: &'a str,
+    src: String,
+    dst: String,
+    protocol: &'a str,
+    signature: Option<&'a str>,
+    verdict: &'a str,
+    decided_at_packet: Option<u32>,
+    decided_at_bytes: Option<u64>,
+    packets: u64,
+    bytes: u64,
+    dropped_packets: u64,
+    first_seen: f64,
+    last_seen: f64,
+}
+
+/// Totals over everything written, for the summary.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Summary {
+    pub captures: u64,
+    pub capture_errors: u64,
+    pub flows: u64,
+    pub packets: u64,
+    pub bytes: u64,
+    /// Flows by protocol, then by verdict.
+    pub by_protocol: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Flows by verdict.
+    pub by_verdict: BTreeMap<String, u64>,
+    /// Engine counters summed over the captures.
+    pub counters: BTreeMap<String, u64>,
+}
+
+impl Summary {
+    /// Add one capture's engine counters.
+    pub fn add_counters(&mut self, s: &Snapshot) {
+        for (k, v) in s.fields() {
+            *self.counters.entry(k.to_string()).or_default() += v;
+        }
+    }
+}
+
+/// Writes records as they come and keeps the totals.
+pub struct Report<W: Write> {
+    out: W,
+    format: Format,
+    summary: Summary,
+    header_done: bool,
+}
+
+const TABLE_HEADER: [&str; 10] =
+    ["PROTO", "SRC", "DST", "PROTOCOL", "VERDICT", "AT_PKT", "AT_BYTES", "PKTS", "BYTES", "SIGNATURE"];
+const WIDTHS: [usize; 9] = [5, 21, 21, 16, 7, 6, 8, 7, 9];
+
+impl<W: Write> Report<W> {
+    pub fn new(out: W, format: Format) -> Self {
+        Report { out, format, summary: Summary::default(), header_done: false }
+    }
+
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+
+    pub fn summary_mut(&mut self) -> &mut Summary {
+        &mut self.summary
+    }
+
+    /// Write one flow of capture `pcap`.
+    pub fn flow(&mut self, pcap: &str, r: &FlowRecord) -> io::Result<()> {
+        let s = &mut self.summary;
+        s.flows += 1;
+        s.packets += r.packets;
+        s.bytes += r.bytes;
+        *s.by_protocol.entry(r.protocol.clone()).or_default().entry(r.verdict.to_string()).or_default() += 1;
+        *s.by_verdict.entry(r.verdict.to_string()).or_default() += 1;
+        match self.format {
+            Format::Jsonl => {
+                let j = JsonFlow {
+                    pcap,
+                    transport: r.transport,
+                    src: r.src.to_string(),
+                    dst: r.dst.to_string(),
+                    protocol: &r.protocol,
+                    signature: r.signature.as_deref(),
+                    verdict: r.verdict,
+                    decided_at_packet: r.decided_at_packet,
+                    decided_at_bytes: r.decided_at_bytes,
+                    packets: r.packets,
+                    bytes: r.bytes,
+                    dropped_packets: r.dropped_packets,
+                    first_seen: secs(r.first_seen),
+                    last_seen: secs(r.last_seen),
+                };
+                serde_json::to_writer(&mut self.out, &j)?;
+                self.out.write_all(b"\n")
+            }
+            Format::Table => {
+                if !self.header_done {
+                    self.header_done = true;
+                    self.row(&TABLE_HEADER.map(String::from))?;
+                }
+                let opt = |v: Option<u64>| v.map_or_else(|| "-".to_string(), |v| v.to_string());
+                let row = [
+                    r.transport.to_string(),
+                    r.src.to_string(),
+                    r.dst.to_string(),
+                    r.protocol.clone(),
+                    r.verdict.to_string(),
+                    opt(r.decided_at_packet.map(u64::from)),
+                    opt(r.decided_at_bytes),
+                    r.packets.to_string(),
+                    r.bytes.to_string(),
+                    r.signature.clone().unwrap_or_else(|| "-".into()),
+                ];
+                self.row(&row)
+            }
+        }
+    }
+
+    fn row(&mut self, cells: &[String; 10]) -> io::Result<()> {
+        let mut line = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            match WIDTHS.get(i) {
+                // Numbers right-aligned, text left-aligned.
+                Some(w) if (5..=8).contains(&i) => line.push_str(&format!("{c:>w$}  ")),
+                Some(w) => line.push_str(&format!("{c:<w$}  ")),
+                None => line.push_str(c),
+            }
+        }
+        writeln!(self.out, "{}", line.trim_end())
+    }
+
+    /// Write the summary as text (for a table, or standard error).
+    pub fn write_summary_text(summary: &Summary, mut out: impl Write) -> io::Result<()> {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{} flows, {} packets, {} bytes in {} capture(s){}",
+            summary.flows,
+            summary.packets,
+            summary.bytes,
+            summary.captures,
+            if summary.capture_errors > 0 { format!(", {} with errors", summary.capture_errors) } else { String::new() }
+        )?;
+        let verdicts = ["accept", "drop", "pending"];
+        writeln!(out, "{:<20} {:>8} {:>8} {:>8} {:>8}", "PROTOCOL", "FLOWS", "ACCEPT", "DROP", "PENDING")?;
+        let mut rows: Vec<_> = summary.by_protocol.iter().collect();
+        rows.sort_by_key(|(name, v)| (std::cmp::Reverse(v.values().sum::<u64>()), name.to_string()));
+        for (name, v) in rows {
+            let get = |k: &str| v.get(k).copied().unwrap_or(0);
+            let total: u64 = v.values().sum();
+            writeln!(out, "{:<20} {:>8} {:>8} {:>8} {:>8}", name, total, get(verdicts[0]), get(verdicts[1]), get(verdicts[2]))?;
+        }
+        let c = |k: &str| summary.counters.get(k).copied().unwrap_or(0);
+        writeln!(
+            out,
+            "malformed {}, non-IP {}, other IP {}, fragments {} (orphaned {}), flows refused (table full) {}",
+            c("malformed"),
+            c("non_ip"),
+            c("other_ip"),
+            c("fragments"),
+            c("fragments_orphaned"),
+            c("flows_refused")
+        )
+    }
+
+    /// Finish: for a table, the summary follows the rows; with `json_summary`, a final JSON
+    /// object `{"summary": true, ...}`.
+    pub fn finish(mut self, json_summary: bool) -> io::Result<W> {
+        if self.format == Format::Table {
+            Self::write_summary_text(&self.summary, &mut self.out)?;
+        }
+        if json_summary {
+            #[derive(Serialize)]
+            struct Tagged<'a> {
+                summary: bool,
+                #[serde(flatten)]
+                inner: &'a Summary,
+            }
+            serde_json::to_writer(&mut self.out, &Tagged { summary: true, inner: &self.summary })?;
+            self.out.write_all(b"\n")?;
+        }
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+fn secs(ns: u64) -> f64 {
+    // Through the decimal form, so the printed value is exactly the microsecond timestamp.
+    format!("{}.{:06}", ns / 1_000_000_000, (ns % 1_000_000_000) / 1000).parse().unwrap_or(0.0)
+}
