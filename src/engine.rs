@@ -249,18 +249,20 @@ impl Engine {
             if let (true, Some(pkt)) = (st.matching, pkt) {
                 let sigs = self.sigs.load();
                 match matcher::inspect(&sigs, pkt, &ctx, &mut st.progress) {
-                    Outcome::Matched(label) => {
-                        st.decide(self.policy.on_identified(label));
-                        st.label = Some(Arc::clone(label));
-                        self.stats.flows_identified.fetch_add(1, Relaxed);
-                    }
+                    Outcome::Matched(label) => self.identify(st, label),
                     Outcome::GaveUp => st.matching = false,
                     Outcome::Undecided => {}
                 }
             }
             if st.decision == Decision::Pending && self.policy.over_budget(st.total_bytes()) {
-                st.decide(Decision::Drop(DecisionReason::Budget));
-                self.stats.flows_cut.fetch_add(1, Relaxed);
+                let sigs = self.sigs.load();
+                match matcher::settle(&sigs, &st.progress) {
+                    Some(label) => self.identify(st, label),
+                    None => {
+                        st.decide(Decision::Drop(DecisionReason::Budget));
+                        self.stats.flows_cut.fetch_add(1, Relaxed);
+                    }
+                }
             }
         }
         let verdict = self.policy.verdict(st.decision);
@@ -273,6 +275,12 @@ impl Engine {
             mark: self.policy.marks.mark(st.decision, id),
             decided: st.decision != Decision::Pending,
         }
+    }
+
+    fn identify(&self, st: &mut FlowState, label: &Arc<crate::signature::Label>) {
+        st.decide(self.policy.on_identified(label));
+        st.label = Some(Arc::clone(label));
+        self.stats.flows_identified.fetch_add(1, Relaxed);
     }
 
     fn undecided(&self, verdict: Verdict) -> PacketVerdict {
@@ -303,7 +311,15 @@ impl Engine {
 
     fn records(&self, flows: Vec<(FlowKey, FlowState)>, out: &mut Vec<FlowRecord>) {
         self.stats.flows_ended.fetch_add(flows.len() as u64, Relaxed);
-        out.extend(flows.iter().map(|(k, st)| FlowRecord::new(k, st)));
+        let sigs = self.sigs.load();
+        out.extend(flows.into_iter().map(|(k, mut st)| {
+            // A flow that ended while the matcher held a provisional match is named by it (its
+            // verdict stays pending: no packet was decided by it).
+            if st.label.is_none() && st.decision == Decision::Pending {
+                st.label = matcher::settle(&sigs, &st.progress).cloned();
+            }
+            FlowRecord::new(&k, &st)
+        }));
     }
 
     /// Visit the records of every flow tracked now, without ending them (for counters).

@@ -41,3 +41,10 @@ pub fn inspect<'s>(set: &'s SignatureSet, _pkt: &Packet<'_>, _ctx: &Ctx, _progre
     }
     Outcome::Undecided
 }
+
+/// A provisional identification the matcher holds in `progress` (a generic match kept while a
+/// more specific rule may still match later packets), if any. The engine asks when a flow is
+/// about to be cut by the budget, and when it ends undecided, so a held match is never lost.
+pub fn settle<'s>(_set: &'s SignatureSet, _progress: &Progress) -> Option<&'s Arc<Label>> {
+    None
+}
