@@ -209,7 +209,11 @@ impl QueueRange {
 
 /// Parse `0` or `0-3`.
 pub fn parse_queues(s: &str) -> Result<QueueRange, String> {
-    let num = |t: &str| t.trim().parse::<u16>().map_err(|_| format!("`{t}` is not a queue number (0-65535)"));
+    let num = |t: &str| {
+        t.trim()
+            .parse::<u16>()
+            .map_err(|_| format!("`{t}` is not a queue number (0-65535)"))
+    };
     let (first, last) = match s.split_once('-') {
         Some((a, b)) => (num(a)?, num(b)?),
         None => (num(s)?, num(s)?),
@@ -225,7 +229,9 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let n: u64 = num.parse().map_err(|_| format!("`{s}` is not a size: expected a number like 10240, 10KiB or 1MB"))?;
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size: expected a number like 10240, 10KiB or 1MB"))?;
     let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kb" => 1000,
@@ -234,9 +240,14 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         "mib" => 1 << 20,
         "g" | "gb" => 1_000_000_000,
         "gib" => 1 << 30,
-        other => return Err(format!("unknown size unit `{other}` in `{s}`: use B, KB, KiB, MB, MiB, GB or GiB")),
+        other => {
+            return Err(format!(
+                "unknown size unit `{other}` in `{s}`: use B, KB, KiB, MB, MiB, GB or GiB"
+            ))
+        }
     };
-    n.checked_mul(mult).ok_or_else(|| format!("size `{s}` is too large"))
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("size `{s}` is too large"))
 }
 
 /// Parse a u32 written in decimal or as 0x-prefixed hex.

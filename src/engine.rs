@@ -79,7 +79,10 @@ impl FlowRecord {
             transport,
             src: key.endpoint(st.client),
             dst: key.endpoint(st.client.other()),
-            protocol: st.label.as_ref().map_or_else(|| "Unknown".to_string(), |l| l.protocol.clone()),
+            protocol: st
+                .label
+                .as_ref()
+                .map_or_else(|| "Unknown".to_string(), |l| l.protocol.clone()),
             protocol_id: st.label.as_ref().map_or(0, |l| l.id),
             signature: st.label.as_ref().map(|l| l.location.clone()),
             verdict,
@@ -155,7 +158,14 @@ impl Engine {
         let pkt = match parsed {
             Ok(p) => p,
             Err(e) => {
-                s.add(if e == ParseError::NotIp { &s.non_ip } else { &s.malformed }, 1);
+                s.add(
+                    if e == ParseError::NotIp {
+                        &s.non_ip
+                    } else {
+                        &s.malformed
+                    },
+                    1,
+                );
                 return self.count(self.undecided(self.policy.on_unparsed));
             }
         };
@@ -167,7 +177,12 @@ impl Engine {
         let v = match pkt.frag {
             Some(f) => {
                 s.fragments.fetch_add(1, Relaxed);
-                let id = FragId { src: pkt.src, dst: pkt.dst, proto: pkt.proto, id: f.id };
+                let id = FragId {
+                    src: pkt.src,
+                    dst: pkt.dst,
+                    proto: pkt.proto,
+                    id: f.id,
+                };
                 if f.offset == 0 {
                     self.first_fragment(&pkt, id, now)
                 } else {
@@ -176,7 +191,9 @@ impl Engine {
             }
             None => {
                 let (key, side) = FlowKey::of(&pkt);
-                self.on_flow(key, side, now, |st, dir| self.step(st, dir, pkt.ip_len, now, Some(&pkt)))
+                self.on_flow(key, side, now, |st, dir| {
+                    self.step(st, dir, pkt.ip_len, now, Some(&pkt))
+                })
             }
         };
         self.count(v)
@@ -242,8 +259,19 @@ impl Engine {
     /// One packet of a tracked flow: count it, match it while the flow is undecided, apply the
     /// budget, and give the packet its flow's verdict. `pkt` is `None` for a non-first fragment
     /// (bytes count, nothing to match).
-    fn step(&self, st: &mut FlowState, dir: Direction, ip_len: u32, now: u64, pkt: Option<&Packet<'_>>) -> PacketVerdict {
-        let ctx = Ctx { dir, index: st.total_packets(), index_in_dir: st.packets[dir as usize] };
+    fn step(
+        &self,
+        st: &mut FlowState,
+        dir: Direction,
+        ip_len: u32,
+        now: u64,
+        pkt: Option<&Packet<'_>>,
+    ) -> PacketVerdict {
+        let ctx = Ctx {
+            dir,
+            index: st.total_packets(),
+            index_in_dir: st.packets[dir as usize],
+        };
         st.count(dir, ip_len, now);
         if st.decision == Decision::Pending {
             if let (true, Some(pkt)) = (st.matching, pkt) {
@@ -284,11 +312,19 @@ impl Engine {
     }
 
     fn undecided(&self, verdict: Verdict) -> PacketVerdict {
-        PacketVerdict { verdict, mark: 0, decided: false }
+        PacketVerdict {
+            verdict,
+            mark: 0,
+            decided: false,
+        }
     }
 
     fn count(&self, v: PacketVerdict) -> PacketVerdict {
-        let c = if v.verdict == Verdict::Accept { &self.stats.verdict_accept } else { &self.stats.verdict_drop };
+        let c = if v.verdict == Verdict::Accept {
+            &self.stats.verdict_accept
+        } else {
+            &self.stats.verdict_drop
+        };
         c.fetch_add(1, Relaxed);
         v
     }
@@ -296,7 +332,9 @@ impl Engine {
     /// Expire flows idle at `now` and append their records, oldest first.
     pub fn sweep(&self, now: u64, out: &mut Vec<FlowRecord>) {
         let lost = self.frags.sweep(now);
-        self.stats.fragments_orphaned.fetch_add(u64::from(lost.packets), Relaxed);
+        self.stats
+            .fragments_orphaned
+            .fetch_add(u64::from(lost.packets), Relaxed);
         let mut flows = Vec::new();
         self.table.sweep(now, &mut flows);
         self.records(flows, out);
@@ -310,7 +348,9 @@ impl Engine {
     }
 
     fn records(&self, flows: Vec<(FlowKey, FlowState)>, out: &mut Vec<FlowRecord>) {
-        self.stats.flows_ended.fetch_add(flows.len() as u64, Relaxed);
+        self.stats
+            .flows_ended
+            .fetch_add(flows.len() as u64, Relaxed);
         let sigs = self.sigs.load();
         out.extend(flows.into_iter().map(|(k, mut st)| {
             // A flow that ended while the matcher held a provisional match is named by it (its

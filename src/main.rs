@@ -43,7 +43,11 @@ fn init_tracing(level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .or_else(|_| tracing_subscriber::EnvFilter::try_new(level))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(io::stderr).with_target(false).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .with_target(false)
+        .init();
 }
 
 /// Where the shipped signatures are when `--signatures` is not given.
@@ -63,14 +67,21 @@ fn load_signatures(args: &cli::PolicyArgs) -> Result<Arc<SignatureSet>, ExitCode
     if args.no_signatures {
         return Ok(Arc::new(SignatureSet::empty()));
     }
-    let paths = if args.signatures.is_empty() { default_signature_paths() } else { args.signatures.clone() };
+    let paths = if args.signatures.is_empty() {
+        default_signature_paths()
+    } else {
+        args.signatures.clone()
+    };
     match SignatureSet::load(&paths) {
         Ok(set) => Ok(Arc::new(set)),
         Err(errors) => {
             for e in &errors {
                 eprintln!("{e}");
             }
-            eprintln!("nfdpi: signature set refused ({} error(s)); nothing was loaded", errors.len());
+            eprintln!(
+                "nfdpi: signature set refused ({} error(s)); nothing was loaded",
+                errors.len()
+            );
             Err(ExitCode::from(EXIT_USAGE))
         }
     }
@@ -78,12 +89,18 @@ fn load_signatures(args: &cli::PolicyArgs) -> Result<Arc<SignatureSet>, ExitCode
 
 /// Build the engine configuration, checking `--allow`/`--deny` names against the set: a name
 /// that no signature gives is a typo that would silently change the policy.
-fn engine_config(args: &cli::PolicyArgs, sigs: &SignatureSet, marks: MarkLayout) -> Result<EngineConfig, String> {
+fn engine_config(
+    args: &cli::PolicyArgs,
+    sigs: &SignatureSet,
+    marks: MarkLayout,
+) -> Result<EngineConfig, String> {
     if !args.no_signatures {
         let known: Vec<&str> = sigs.protocol_names().collect();
         for name in args.allow.iter().flatten().chain(&args.deny) {
             if !known.iter().any(|k| k.eq_ignore_ascii_case(name)) {
-                return Err(format!("unknown protocol `{name}` in --allow/--deny: no loaded signature names it"));
+                return Err(format!(
+                    "unknown protocol `{name}` in --allow/--deny: no loaded signature names it"
+                ));
             }
         }
     }
@@ -134,9 +151,14 @@ fn classify(args: cli::ClassifyArgs) -> ExitCode {
         let name = if path.as_os_str() == "-" {
             "-".to_string()
         } else {
-            path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+            path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            )
         };
-        let result = replay::classify_capture(path, &cfg, Arc::clone(&sigs), |rec| report.flow(&name, &rec));
+        let result = replay::classify_capture(path, &cfg, Arc::clone(&sigs), |rec| {
+            report.flow(&name, &rec)
+        });
         report.summary_mut().captures += 1;
         match result {
             Ok(summary) => {
@@ -182,7 +204,11 @@ fn sink_error(e: io::Error) -> ExitCode {
 }
 
 fn check_signatures(args: cli::CheckArgs) -> ExitCode {
-    let paths = if args.paths.is_empty() { default_signature_paths() } else { args.paths };
+    let paths = if args.paths.is_empty() {
+        default_signature_paths()
+    } else {
+        args.paths
+    };
     match SignatureSet::load(&paths) {
         Ok(set) => {
             println!("ok: {} protocols", set.protocol_count());

@@ -14,6 +14,8 @@ use etherparse::{EtherType, LaxNetSlice, LaxSlicedPacket, TransportSlice};
 pub const UDP: u8 = 17;
 /// IP protocol number of TCP.
 pub const TCP: u8 = 6;
+const IPV4_IN_IP: u8 = 4;
+const IPV6_IN_IP: u8 = 41;
 
 /// The link layer a capture's packets start with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -99,8 +101,12 @@ impl<'a> Packet<'a> {
     pub fn from_link(link: LinkType, data: &'a [u8]) -> Result<Self, ParseError> {
         match link {
             LinkType::Ethernet => {
-                let sliced = LaxSlicedPacket::from_ethernet(data).map_err(|_| ParseError::Malformed)?;
-                Self::from_sliced(sliced)
+                let sliced =
+                    LaxSlicedPacket::from_ethernet(data).map_err(|_| ParseError::Malformed)?;
+                match Self::from_sliced(sliced, 0) {
+                    Err(ParseError::NotIp) => Self::from_pppoe(data),
+                    r => r,
+                }
             }
             LinkType::LinuxSll => {
                 // 16-byte header; protocol type (an EtherType for IP) in its last two bytes.
@@ -129,8 +135,33 @@ impl<'a> Packet<'a> {
             Some(_) => return Err(ParseError::NotIp),
             None => return Err(ParseError::Malformed),
         }
+        Self::from_ip_depth(data, 0)
+    }
+
+    fn from_ip_depth(data: &'a [u8], depth: u8) -> Result<Self, ParseError> {
         let sliced = LaxSlicedPacket::from_ip(data).map_err(|_| ParseError::Malformed)?;
-        Self::from_sliced(sliced)
+        Self::from_sliced(sliced, depth)
+    }
+
+    /// PPPoE session frames (EtherType 0x8864, possibly behind VLAN tags), which etherparse
+    /// leaves alone: a 6-byte PPPoE header, then the 2-byte PPP protocol, then IP.
+    fn from_pppoe(data: &'a [u8]) -> Result<Self, ParseError> {
+        let mut at = 12;
+        let mut ether = be16(data, at).ok_or(ParseError::Malformed)?;
+        while matches!(ether, 0x8100 | 0x88a8 | 0x9100) {
+            at += 4;
+            ether = be16(data, at).ok_or(ParseError::Malformed)?;
+        }
+        if ether != 0x8864 {
+            return Err(ParseError::NotIp);
+        }
+        match be16(data, at + 8) {
+            Some(0x0021) | Some(0x0057) => {
+                Self::from_ip(data.get(at + 10..).ok_or(ParseError::Malformed)?)
+            }
+            Some(_) => Err(ParseError::NotIp),
+            None => Err(ParseError::Malformed),
+        }
     }
 
     fn from_ether_type(ether: u16, data: &'a [u8]) -> Result<Self, ParseError> {
@@ -143,10 +174,10 @@ impl<'a> Packet<'a> {
         {
             return Err(ParseError::NotIp);
         }
-        Self::from_sliced(LaxSlicedPacket::from_ether_type(ether, data))
+        Self::from_sliced(LaxSlicedPacket::from_ether_type(ether, data), 0)
     }
 
-    fn from_sliced(sliced: LaxSlicedPacket<'a>) -> Result<Self, ParseError> {
+    fn from_sliced(sliced: LaxSlicedPacket<'a>, depth: u8) -> Result<Self, ParseError> {
         let (src, dst, ip_len, payload, frag) = match &sliced.net {
             Some(LaxNetSlice::Ipv4(v4)) => {
                 let h = v4.header();
@@ -179,7 +210,13 @@ impl<'a> Packet<'a> {
                 });
                 let src = IpAddr::V6(Ipv6Addr::from(h.source()));
                 let dst = IpAddr::V6(Ipv6Addr::from(h.destination()));
-                (src, dst, 40 + u32::from(h.payload_length()), v6.payload(), frag)
+                (
+                    src,
+                    dst,
+                    40 + u32::from(h.payload_length()),
+                    v6.payload(),
+                    frag,
+                )
             }
             Some(LaxNetSlice::Arp(_)) => return Err(ParseError::NotIp),
             // Etherparse stops at unknown EtherTypes (ARP, LLDP…); a known but broken IP header
@@ -194,6 +231,10 @@ impl<'a> Packet<'a> {
             }
         };
         let proto = payload.ip_number.0;
+        // IP in IP (IPv6-in-IPv4 "6in4", IPv4-in-IPv4): the flow is the inner one, as nDPI sees it.
+        if (proto == IPV6_IN_IP || proto == IPV4_IN_IP) && frag.is_none() && depth < 2 {
+            return Self::from_ip_depth(payload.payload, depth + 1);
+        }
         let mut pkt = Packet {
             src,
             dst,
@@ -288,7 +329,10 @@ mod tests {
         let mut frame = vec![0u8; 42];
         frame[12] = 0x08;
         frame[13] = 0x06;
-        assert_eq!(Packet::from_link(LinkType::Ethernet, &frame).unwrap_err(), ParseError::NotIp);
+        assert_eq!(
+            Packet::from_link(LinkType::Ethernet, &frame).unwrap_err(),
+            ParseError::NotIp
+        );
     }
 
     #[test]
@@ -319,10 +363,16 @@ mod tests {
         let mut sll2 = vec![0u8; 20];
         sll2[0] = 0x08;
         sll2.extend_from_slice(ip);
-        assert_eq!(Packet::from_link(LinkType::LinuxSll2, &sll2).unwrap().dport, 3478);
+        assert_eq!(
+            Packet::from_link(LinkType::LinuxSll2, &sll2).unwrap().dport,
+            3478
+        );
         let mut null = 2u32.to_le_bytes().to_vec();
         null.extend_from_slice(ip);
-        assert_eq!(Packet::from_link(LinkType::Null, &null).unwrap().dport, 3478);
+        assert_eq!(
+            Packet::from_link(LinkType::Null, &null).unwrap().dport,
+            3478
+        );
     }
 
     #[test]

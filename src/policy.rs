@@ -42,7 +42,12 @@ pub struct MarkLayout {
 
 impl Default for MarkLayout {
     fn default() -> Self {
-        MarkLayout { accept: 0x1, drop: 0x2, proto_shift: 16, mask: 0xffff_0003 }
+        MarkLayout {
+            accept: 0x1,
+            drop: 0x2,
+            proto_shift: 16,
+            mask: 0xffff_0003,
+        }
     }
 }
 
@@ -54,7 +59,9 @@ impl MarkLayout {
             Decision::Accept(_) => self.accept,
             Decision::Drop(_) => self.drop,
         };
-        let proto = u32::from(proto_id).checked_shl(self.proto_shift).unwrap_or(0);
+        let proto = u32::from(proto_id)
+            .checked_shl(self.proto_shift)
+            .unwrap_or(0);
         (bits | proto) & self.mask
     }
 
@@ -126,7 +133,12 @@ mod tests {
     use super::*;
 
     fn label(name: &str) -> Label {
-        Label { protocol: name.into(), id: 7, category: "VoIP".into(), location: "x.sig:1".into() }
+        Label {
+            protocol: name.into(),
+            id: 7,
+            category: "VoIP".into(),
+            location: "x.sig:1".into(),
+        }
     }
 
     #[test]
@@ -139,23 +151,41 @@ mod tests {
     #[test]
     fn allow_and_deny() {
         let mut p = Policy::default();
-        assert_eq!(p.on_identified(&label("OpenVPN")), Decision::Accept(DecisionReason::Identified));
+        assert_eq!(
+            p.on_identified(&label("OpenVPN")),
+            Decision::Accept(DecisionReason::Identified)
+        );
         p.deny = vec!["openvpn".into()];
-        assert_eq!(p.on_identified(&label("OpenVPN")), Decision::Drop(DecisionReason::Identified));
+        assert_eq!(
+            p.on_identified(&label("OpenVPN")),
+            Decision::Drop(DecisionReason::Identified)
+        );
         p.deny.clear();
         p.allow = Some(vec!["Skype_Teams".into()]);
-        assert_eq!(p.on_identified(&label("OpenVPN")), Decision::Drop(DecisionReason::Identified));
-        assert_eq!(p.on_identified(&label("skype_teams")), Decision::Accept(DecisionReason::Identified));
+        assert_eq!(
+            p.on_identified(&label("OpenVPN")),
+            Decision::Drop(DecisionReason::Identified)
+        );
+        assert_eq!(
+            p.on_identified(&label("skype_teams")),
+            Decision::Accept(DecisionReason::Identified)
+        );
     }
 
     #[test]
     fn marks() {
         let m = MarkLayout::default();
         assert_eq!(m.mark(Decision::Pending, 125), 0);
-        assert_eq!(m.mark(Decision::Accept(DecisionReason::Identified), 125), 0x007d_0001);
+        assert_eq!(
+            m.mark(Decision::Accept(DecisionReason::Identified), 125),
+            0x007d_0001
+        );
         assert_eq!(m.mark(Decision::Drop(DecisionReason::Budget), 0), 0x2);
         assert_eq!(m.apply(0x0000_ff00, 0x007d_0001), 0x007d_ff01);
         let narrow = MarkLayout { mask: 0x3, ..m };
-        assert_eq!(narrow.mark(Decision::Accept(DecisionReason::Identified), 125), 0x1);
+        assert_eq!(
+            narrow.mark(Decision::Accept(DecisionReason::Identified), 125),
+            0x1
+        );
     }
 }

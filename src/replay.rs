@@ -28,9 +28,13 @@ pub enum CaptureError {
     Empty,
     #[error("not a pcap or pcapng capture (unrecognised header)")]
     NotACapture,
-    #[error("unsupported link type {0} (nfdpi reads Ethernet, Linux SLL/SLL2, raw IP and BSD loopback)")]
+    #[error(
+        "unsupported link type {0} (nfdpi reads Ethernet, Linux SLL/SLL2, raw IP and BSD loopback)"
+    )]
     UnknownLinkType(i32),
-    #[error("corrupt capture at byte offset {offset}: {reason}; the flows read before it are reported")]
+    #[error(
+        "corrupt capture at byte offset {offset}: {reason}; the flows read before it are reported"
+    )]
     Corrupt { offset: usize, reason: String },
     #[error("read error at byte offset {offset}: {source}")]
     Read { offset: usize, source: io::Error },
@@ -92,7 +96,13 @@ pub fn classify_capture(
                         legacy_nanos = h.is_nanosecond_precision();
                         let lt = h.network.0;
                         match LinkType::from_pcap(lt) {
-                            Some(l) => ifaces = vec![Iface { link: Some(l), resolution: 0, offset: 0 }],
+                            Some(l) => {
+                                ifaces = vec![Iface {
+                                    link: Some(l),
+                                    resolution: 0,
+                                    offset: 0,
+                                }]
+                            }
                             None => break Err(CaptureError::UnknownLinkType(lt)),
                         }
                         None
@@ -117,14 +127,22 @@ pub fn classify_capture(
                             ));
                         }
                         let resolution = idb.ts_resolution().unwrap_or(1_000_000);
-                        ifaces.push(Iface { link, resolution, offset: idb.ts_offset() });
+                        ifaces.push(Iface {
+                            link,
+                            resolution,
+                            offset: idb.ts_offset(),
+                        });
                         None
                     }
                     PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
                         let units = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
                         let ts = ifaces.get(epb.if_id as usize).map_or(0, |i| i.nanos(units));
                         let len = (epb.caplen as usize).min(epb.data.len());
-                        Some((epb.if_id as usize, ts, epb.data.get(..len).unwrap_or(epb.data)))
+                        Some((
+                            epb.if_id as usize,
+                            ts,
+                            epb.data.get(..len).unwrap_or(epb.data),
+                        ))
                     }
                     PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
                         // No timestamp: it happened no earlier than the previous packet.
@@ -177,7 +195,10 @@ pub fn classify_capture(
             }
             Err(e) => {
                 let reason = describe(&e);
-                break Err(CaptureError::Corrupt { offset: reader.consumed(), reason });
+                break Err(CaptureError::Corrupt {
+                    offset: reader.consumed(),
+                    reason,
+                });
             }
         };
         if let Some((iface, ts, data)) = frame {
@@ -200,7 +221,7 @@ pub fn classify_capture(
                 break Err(CaptureError::Sink(e));
             }
         }
-        if packet_no % 8192 == 0 {
+        if packet_no.is_multiple_of(8192) {
             if let Some(p) = &progress {
                 p.set_position(reader.consumed() as u64);
             }
@@ -210,13 +231,17 @@ pub fn classify_capture(
         p.finish_and_clear();
     }
     if skipped_iface_packets > 0 {
-        summary.warnings.push(format!("{skipped_iface_packets} packets of unsupported interfaces skipped"));
+        summary.warnings.push(format!(
+            "{skipped_iface_packets} packets of unsupported interfaces skipped"
+        ));
     }
     if let Err(CaptureError::Sink(e)) = result {
         return Err(CaptureError::Sink(e));
     }
     engine.drain(&mut out);
-    out.into_iter().try_for_each(&mut sink).map_err(CaptureError::Sink)?;
+    out.into_iter()
+        .try_for_each(&mut sink)
+        .map_err(CaptureError::Sink)?;
     summary.stats = engine.stats().snapshot();
     match result {
         Ok(()) => Ok(summary),
@@ -239,29 +264,37 @@ struct Iface {
 
 impl Iface {
     fn nanos(&self, units: u64) -> u64 {
-        let base = if self.resolution == 0 {
-            units
-        } else {
-            let secs = units / self.resolution;
-            let frac = units % self.resolution;
-            secs.saturating_mul(1_000_000_000)
-                .saturating_add((u128::from(frac) * 1_000_000_000 / u128::from(self.resolution)) as u64)
+        let base = match units.checked_div(self.resolution) {
+            None => units,
+            Some(secs) => {
+                let frac = units % self.resolution;
+                secs.saturating_mul(1_000_000_000).saturating_add(
+                    (u128::from(frac) * 1_000_000_000 / u128::from(self.resolution)) as u64,
+                )
+            }
         };
         base.saturating_add_signed(self.offset.saturating_mul(1_000_000_000))
     }
 }
 
 fn read_error(offset: usize, e: PcapError<&[u8]>) -> CaptureError {
-    CaptureError::Read { offset, source: io::Error::other(describe(&e)) }
+    CaptureError::Read {
+        offset,
+        source: io::Error::other(describe(&e)),
+    }
 }
 
 fn describe<I>(e: &PcapError<I>) -> String {
     match e {
-        PcapError::Eof | PcapError::UnexpectedEof | PcapError::Incomplete(_) => "unexpected end of data".into(),
+        PcapError::Eof | PcapError::UnexpectedEof | PcapError::Incomplete(_) => {
+            "unexpected end of data".into()
+        }
         PcapError::BufferTooSmall => "record too large".into(),
         PcapError::ReadError => "read failed".into(),
         PcapError::HeaderNotRecognized => "block header not recognised".into(),
-        PcapError::NomError(_, k) | PcapError::OwnedNomError(_, k) => format!("invalid block ({k:?})"),
+        PcapError::NomError(_, k) | PcapError::OwnedNomError(_, k) => {
+            format!("invalid block ({k:?})")
+        }
     }
 }
 
@@ -271,7 +304,9 @@ fn progress_bar(size: Option<u64>) -> Option<indicatif::ProgressBar> {
         return None;
     }
     let bar = indicatif::ProgressBar::new(size);
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {eta}") {
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {eta}")
+    {
         bar.set_style(style);
     }
     Some(bar)

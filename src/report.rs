@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::net::{IpAddr, SocketAddr};
 
 use serde::Serialize;
 
@@ -67,13 +68,28 @@ pub struct Report<W: Write> {
     header_done: bool,
 }
 
-const TABLE_HEADER: [&str; 10] =
-    ["PROTO", "SRC", "DST", "PROTOCOL", "VERDICT", "AT_PKT", "AT_BYTES", "PKTS", "BYTES", "SIGNATURE"];
+const TABLE_HEADER: [&str; 10] = [
+    "PROTO",
+    "SRC",
+    "DST",
+    "PROTOCOL",
+    "VERDICT",
+    "AT_PKT",
+    "AT_BYTES",
+    "PKTS",
+    "BYTES",
+    "SIGNATURE",
+];
 const WIDTHS: [usize; 9] = [5, 21, 21, 16, 7, 6, 8, 7, 9];
 
 impl<W: Write> Report<W> {
     pub fn new(out: W, format: Format) -> Self {
-        Report { out, format, summary: Summary::default(), header_done: false }
+        Report {
+            out,
+            format,
+            summary: Summary::default(),
+            header_done: false,
+        }
     }
 
     pub fn summary(&self) -> &Summary {
@@ -90,15 +106,19 @@ impl<W: Write> Report<W> {
         s.flows += 1;
         s.packets += r.packets;
         s.bytes += r.bytes;
-        *s.by_protocol.entry(r.protocol.clone()).or_default().entry(r.verdict.to_string()).or_default() += 1;
+        *s.by_protocol
+            .entry(r.protocol.clone())
+            .or_default()
+            .entry(r.verdict.to_string())
+            .or_default() += 1;
         *s.by_verdict.entry(r.verdict.to_string()).or_default() += 1;
         match self.format {
             Format::Jsonl => {
                 let j = JsonFlow {
                     pcap,
                     transport: r.transport,
-                    src: r.src.to_string(),
-                    dst: r.dst.to_string(),
+                    src: endpoint(r.src),
+                    dst: endpoint(r.dst),
                     protocol: &r.protocol,
                     signature: r.signature.as_deref(),
                     verdict: r.verdict,
@@ -121,8 +141,8 @@ impl<W: Write> Report<W> {
                 let opt = |v: Option<u64>| v.map_or_else(|| "-".to_string(), |v| v.to_string());
                 let row = [
                     r.transport.to_string(),
-                    r.src.to_string(),
-                    r.dst.to_string(),
+                    endpoint(r.src),
+                    endpoint(r.dst),
                     r.protocol.clone(),
                     r.verdict.to_string(),
                     opt(r.decided_at_packet.map(u64::from)),
@@ -159,16 +179,34 @@ impl<W: Write> Report<W> {
             summary.packets,
             summary.bytes,
             summary.captures,
-            if summary.capture_errors > 0 { format!(", {} with errors", summary.capture_errors) } else { String::new() }
+            if summary.capture_errors > 0 {
+                format!(", {} with errors", summary.capture_errors)
+            } else {
+                String::new()
+            }
         )?;
         let verdicts = ["accept", "drop", "pending"];
-        writeln!(out, "{:<20} {:>8} {:>8} {:>8} {:>8}", "PROTOCOL", "FLOWS", "ACCEPT", "DROP", "PENDING")?;
+        writeln!(
+            out,
+            "{:<20} {:>8} {:>8} {:>8} {:>8}",
+            "PROTOCOL", "FLOWS", "ACCEPT", "DROP", "PENDING"
+        )?;
         let mut rows: Vec<_> = summary.by_protocol.iter().collect();
-        rows.sort_by_key(|(name, v)| (std::cmp::Reverse(v.values().sum::<u64>()), name.to_string()));
+        rows.sort_by_key(|(name, v)| {
+            (std::cmp::Reverse(v.values().sum::<u64>()), name.to_string())
+        });
         for (name, v) in rows {
             let get = |k: &str| v.get(k).copied().unwrap_or(0);
             let total: u64 = v.values().sum();
-            writeln!(out, "{:<20} {:>8} {:>8} {:>8} {:>8}", name, total, get(verdicts[0]), get(verdicts[1]), get(verdicts[2]))?;
+            writeln!(
+                out,
+                "{:<20} {:>8} {:>8} {:>8} {:>8}",
+                name,
+                total,
+                get(verdicts[0]),
+                get(verdicts[1]),
+                get(verdicts[2])
+            )?;
         }
         let c = |k: &str| summary.counters.get(k).copied().unwrap_or(0);
         writeln!(
@@ -196,7 +234,13 @@ impl<W: Write> Report<W> {
                 #[serde(flatten)]
                 inner: &'a Summary,
             }
-            serde_json::to_writer(&mut self.out, &Tagged { summary: true, inner: &self.summary })?;
+            serde_json::to_writer(
+                &mut self.out,
+                &Tagged {
+                    summary: true,
+                    inner: &self.summary,
+                },
+            )?;
             self.out.write_all(b"\n")?;
         }
         self.out.flush()?;
@@ -206,5 +250,70 @@ impl<W: Write> Report<W> {
 
 fn secs(ns: u64) -> f64 {
     // Through the decimal form, so the printed value is exactly the microsecond timestamp.
-    format!("{}.{:06}", ns / 1_000_000_000, (ns % 1_000_000_000) / 1000).parse().unwrap_or(0.0)
+    format!("{}.{:06}", ns / 1_000_000_000, (ns % 1_000_000_000) / 1000)
+        .parse()
+        .unwrap_or(0.0)
+}
+
+/// An endpoint as nDPI prints it: `1.2.3.4:5678`, or `[2001:db8::1]:5678` with the longest
+/// run of zero groups compressed even when it is a single group (`face:b00c::358e`, where Rust's
+/// RFC 5952 form keeps `:0:`), so reports can be compared with nDPI's line by line.
+pub fn endpoint(a: SocketAddr) -> String {
+    match a.ip() {
+        IpAddr::V4(v4) => format!("{v4}:{}", a.port()),
+        IpAddr::V6(v6) => {
+            if v6.to_ipv4_mapped().is_some() {
+                return format!("[{v6}]:{}", a.port());
+            }
+            let g = v6.segments();
+            // Longest run of zero groups; the first one on a tie.
+            let (mut best, mut best_len, mut i) = (0usize, 0usize, 0usize);
+            while i < 8 {
+                if g[i] == 0 {
+                    let start = i;
+                    while i < 8 && g[i] == 0 {
+                        i += 1;
+                    }
+                    if i - start > best_len {
+                        best = start;
+                        best_len = i - start;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+            let hex = |r: &[u16]| {
+                r.iter()
+                    .map(|x| format!("{x:x}"))
+                    .collect::<Vec<_>>()
+                    .join(":")
+            };
+            let text = if best_len == 0 {
+                hex(&g)
+            } else {
+                format!("{}::{}", hex(&g[..best]), hex(&g[best + best_len..]))
+            };
+            format!("[{text}]:{}", a.port())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_print_like_ndpi() {
+        let e = |s: &str| endpoint(s.parse().unwrap());
+        assert_eq!(e("1.2.3.4:53"), "1.2.3.4:53");
+        assert_eq!(
+            e("[3f65:ece9:fe71:6e2a:face:b00c:0:358e]:443"),
+            "[3f65:ece9:fe71:6e2a:face:b00c::358e]:443"
+        );
+        assert_eq!(e("[2001:470:6c:a1::2]:514"), "[2001:470:6c:a1::2]:514");
+        assert_eq!(e("[2001:0:0:1:0:0:0:1]:1"), "[2001:0:0:1::1]:1");
+        assert_eq!(e("[::1]:1"), "[::1]:1");
+        assert_eq!(e("[::]:1"), "[::]:1");
+        assert_eq!(e("[1:2:3:4:5:6:7:8]:9"), "[1:2:3:4:5:6:7:8]:9");
+    }
 }

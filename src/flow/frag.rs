@@ -67,7 +67,11 @@ impl FragTable {
             }
             dashmap::mapref::entry::Entry::Vacant(v) => {
                 if self.admit() {
-                    v.insert(Entry { flow: Some(flow), waiting: Waiting::default(), last_seen: now });
+                    v.insert(Entry {
+                        flow: Some(flow),
+                        waiting: Waiting::default(),
+                        last_seen: now,
+                    });
                 }
                 Waiting::default()
             }
@@ -92,7 +96,14 @@ impl FragTable {
                 if !self.admit() {
                     return Err(());
                 }
-                v.insert(Entry { flow: None, waiting: Waiting { packets: 1, bytes: u64::from(ip_len) }, last_seen: now });
+                v.insert(Entry {
+                    flow: None,
+                    waiting: Waiting {
+                        packets: 1,
+                        bytes: u64::from(ip_len),
+                    },
+                    last_seen: now,
+                });
                 Ok(None)
             }
         }

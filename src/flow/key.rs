@@ -18,8 +18,16 @@ struct Endpoint {
 impl Endpoint {
     fn new(ip: IpAddr, port: u16) -> Self {
         match ip {
-            IpAddr::V4(a) => Endpoint { v6: false, ip: a.to_ipv6_mapped().octets(), port },
-            IpAddr::V6(a) => Endpoint { v6: true, ip: a.octets(), port },
+            IpAddr::V4(a) => Endpoint {
+                v6: false,
+                ip: a.to_ipv6_mapped().octets(),
+                port,
+            },
+            IpAddr::V6(a) => Endpoint {
+                v6: true,
+                ip: a.octets(),
+                port,
+            },
         }
     }
 
@@ -54,7 +62,11 @@ pub enum Side {
 impl FlowKey {
     /// The key of a packet and the side its source is on.
     pub fn of(pkt: &Packet<'_>) -> (FlowKey, Side) {
-        Self::from_parts(pkt.proto, SocketAddr::new(pkt.src, pkt.sport), SocketAddr::new(pkt.dst, pkt.dport))
+        Self::from_parts(
+            pkt.proto,
+            SocketAddr::new(pkt.src, pkt.sport),
+            SocketAddr::new(pkt.dst, pkt.dport),
+        )
     }
 
     /// The key of a conversation between `src` and `dst` over IP protocol `proto`.
@@ -62,9 +74,23 @@ impl FlowKey {
         let a = Endpoint::new(src.ip(), src.port());
         let b = Endpoint::new(dst.ip(), dst.port());
         if a <= b {
-            (FlowKey { proto, lo: a, hi: b }, Side::Lo)
+            (
+                FlowKey {
+                    proto,
+                    lo: a,
+                    hi: b,
+                },
+                Side::Lo,
+            )
         } else {
-            (FlowKey { proto, lo: b, hi: a }, Side::Hi)
+            (
+                FlowKey {
+                    proto,
+                    lo: b,
+                    hi: a,
+                },
+                Side::Hi,
+            )
         }
     }
 
@@ -137,8 +163,10 @@ mod tests {
 
     fn any_addr() -> impl Strategy<Value = SocketAddr> {
         prop_oneof![
-            (any::<[u8; 4]>(), any::<u16>()).prop_map(|(ip, p)| SocketAddr::new(IpAddr::from(ip), p)),
-            (any::<[u8; 16]>(), any::<u16>()).prop_map(|(ip, p)| SocketAddr::new(IpAddr::from(ip), p)),
+            (any::<[u8; 4]>(), any::<u16>())
+                .prop_map(|(ip, p)| SocketAddr::new(IpAddr::from(ip), p)),
+            (any::<[u8; 16]>(), any::<u16>())
+                .prop_map(|(ip, p)| SocketAddr::new(IpAddr::from(ip), p)),
         ]
     }
 

@@ -33,7 +33,12 @@ pub struct TableConfig {
 
 impl Default for TableConfig {
     fn default() -> Self {
-        TableConfig { max_flows: 1_000_000, udp_timeout: 120 * NS, tcp_timeout: 300 * NS, other_timeout: 60 * NS }
+        TableConfig {
+            max_flows: 1_000_000,
+            udp_timeout: 120 * NS,
+            tcp_timeout: 300 * NS,
+            other_timeout: 60 * NS,
+        }
     }
 }
 
@@ -93,7 +98,13 @@ impl FlowTable {
 
     /// Run `f` on the state of `key`'s flow, creating it (client = `side`) if it is new or its
     /// predecessor has expired. Refused when the table is full and the flow is new.
-    pub fn with_flow<R>(&self, key: FlowKey, side: Side, now: u64, f: impl FnOnce(&mut FlowState) -> R) -> Access<R> {
+    pub fn with_flow<R>(
+        &self,
+        key: FlowKey,
+        side: Side,
+        now: u64,
+        f: impl FnOnce(&mut FlowState) -> R,
+    ) -> Access<R> {
         let timeout = self.cfg.timeout(&key);
         match self.map.entry(key) {
             Entry::Occupied(mut e) => {
@@ -105,7 +116,10 @@ impl FlowTable {
                     self.lock_expired().push((key, old));
                     return Access::Done { result, new: true };
                 }
-                Access::Done { result: f(st), new: false }
+                Access::Done {
+                    result: f(st),
+                    new: false,
+                }
             }
             Entry::Vacant(v) => {
                 if self.len.fetch_add(1, Ordering::Relaxed) >= self.cfg.max_flows {
@@ -121,7 +135,11 @@ impl FlowTable {
     }
 
     /// Run `f` on an existing flow's state without creating one; `None` if it is not tracked.
-    pub fn with_existing<R>(&self, key: &FlowKey, f: impl FnOnce(&mut FlowState) -> R) -> Option<R> {
+    pub fn with_existing<R>(
+        &self,
+        key: &FlowKey,
+        f: impl FnOnce(&mut FlowState) -> R,
+    ) -> Option<R> {
         self.map.get_mut(key).map(|mut e| f(e.value_mut()))
     }
 
@@ -168,7 +186,9 @@ impl FlowTable {
 
     fn lock_expired(&self) -> std::sync::MutexGuard<'_, Vec<(FlowKey, FlowState)>> {
         // A poisoned lock only means another thread panicked mid-push; the Vec is still sound.
-        self.expired_on_access.lock().unwrap_or_else(|e| e.into_inner())
+        self.expired_on_access
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -189,24 +209,36 @@ mod tests {
 
     #[test]
     fn cap_refuses_new_flows_and_keeps_old_ones() {
-        let t = FlowTable::new(TableConfig { max_flows: 3, ..Default::default() });
+        let t = FlowTable::new(TableConfig {
+            max_flows: 3,
+            ..Default::default()
+        });
         for p in 0..3 {
             let (k, s) = key(1000 + p);
-            assert!(matches!(t.with_flow(k, s, 0, |_| ()), Access::Done { new: true, .. }));
+            assert!(matches!(
+                t.with_flow(k, s, 0, |_| ()),
+                Access::Done { new: true, .. }
+            ));
         }
         let (k, s) = key(2000);
         assert_eq!(t.with_flow(k, s, 0, |_| ()), Access::Refused);
         assert_eq!(t.len(), 3);
         // An existing flow still gets through.
         let (k, s) = key(1000);
-        assert!(matches!(t.with_flow(k, s, 1, |_| ()), Access::Done { new: false, .. }));
+        assert!(matches!(
+            t.with_flow(k, s, 1, |_| ()),
+            Access::Done { new: false, .. }
+        ));
         // Once one expires, a new flow fits again.
         let mut out = Vec::new();
         t.sweep(200 * NS, &mut out);
         assert_eq!(out.len(), 3);
         assert_eq!(t.len(), 0);
         let (k, s) = key(2000);
-        assert!(matches!(t.with_flow(k, s, 200 * NS, |_| ()), Access::Done { new: true, .. }));
+        assert!(matches!(
+            t.with_flow(k, s, 200 * NS, |_| ()),
+            Access::Done { new: true, .. }
+        ));
     }
 
     #[test]
@@ -227,10 +259,20 @@ mod tests {
         let (k, s) = key(1);
         t.with_flow(k, s, 0, |_| ());
         let r = t.with_flow(k, s.other(), 121 * NS, |st| st.client);
-        assert_eq!(r, Access::Done { result: s.other(), new: true });
+        assert_eq!(
+            r,
+            Access::Done {
+                result: s.other(),
+                new: true
+            }
+        );
         let mut out = Vec::new();
         t.sweep(121 * NS, &mut out);
-        assert_eq!(out.len(), 1, "the predecessor is reported by the next sweep");
+        assert_eq!(
+            out.len(),
+            1,
+            "the predecessor is reported by the next sweep"
+        );
         assert_eq!(t.len(), 1);
     }
 

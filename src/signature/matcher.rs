@@ -35,7 +35,12 @@ pub enum Outcome<'s> {
 }
 
 /// Inspect one packet of a flow.
-pub fn inspect<'s>(set: &'s SignatureSet, _pkt: &Packet<'_>, _ctx: &Ctx, _progress: &mut Progress) -> Outcome<'s> {
+pub fn inspect<'s>(
+    set: &'s SignatureSet,
+    _pkt: &Packet<'_>,
+    _ctx: &Ctx,
+    _progress: &mut Progress,
+) -> Outcome<'s> {
     if set.labels.is_empty() {
         return Outcome::GaveUp;
     }

@@ -50,12 +50,19 @@ impl SignatureSet {
         let mut errors = Vec::new();
         for p in paths {
             if !Path::new(p).exists() {
-                errors.push(LoadError::Io { path: p.clone(), reason: "no such file or directory".into() });
+                errors.push(LoadError::Io {
+                    path: p.clone(),
+                    reason: "no such file or directory".into(),
+                });
             }
         }
         if errors.is_empty() {
             errors.push(LoadError::Empty(
-                paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+                paths
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             ));
         }
         Err(errors)
