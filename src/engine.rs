@@ -367,3 +367,154 @@ impl Engine {
         self.table.for_each(|k, st| f(FlowRecord::new(k, st)));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use etherparse::PacketBuilder;
+    use proptest::prelude::*;
+
+    /// An IPv4/UDP packet (no link header) whose IP length is exactly `ip_len`.
+    fn udp(src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16, ip_len: usize) -> Vec<u8> {
+        let payload = vec![0xA5u8; ip_len - 28];
+        let mut out = Vec::new();
+        PacketBuilder::ipv4(src, dst, 64)
+            .udp(sport, dport)
+            .write(&mut out, &payload)
+            .unwrap();
+        assert_eq!(out.len(), ip_len);
+        out
+    }
+
+    fn engine() -> Engine {
+        Engine::new(EngineConfig::default(), Arc::new(SignatureSet::empty()))
+    }
+
+    #[test]
+    fn budget_exactly_at_10240_passes_one_byte_over_is_cut() {
+        let e = engine();
+        let a = udp([10, 0, 0, 1], 4000, [10, 0, 0, 2], 5000, 1024);
+        for i in 0..10 {
+            let v = e.process_ip(&a, i);
+            assert_eq!(
+                v.verdict,
+                Verdict::Accept,
+                "packet {i}: 1024 bytes each, {} so far",
+                (i + 1) * 1024
+            );
+            assert!(!v.decided);
+        }
+        // 10 × 1024 = 10240: exactly the budget. A 29-byte reply takes the flow over it.
+        let reply = udp([10, 0, 0, 2], 5000, [10, 0, 0, 1], 4000, 29);
+        let v = e.process_ip(&reply, 10);
+        assert_eq!(v.verdict, Verdict::Drop);
+        assert!(v.decided);
+        assert_eq!(v.mark, MarkLayout::default().drop);
+        // From then on every packet of the flow is dropped, both ways.
+        assert_eq!(e.process_ip(&a, 11).verdict, Verdict::Drop);
+        let mut out = Vec::new();
+        e.drain(&mut out);
+        assert_eq!(out.len(), 1, "both directions are one flow");
+        let r = &out[0];
+        assert_eq!(
+            (r.verdict, r.decided_at_packet, r.decided_at_bytes),
+            ("drop", Some(11), Some(10269))
+        );
+        assert_eq!(
+            (r.packets, r.bytes, r.dropped_packets),
+            (12, 10269 + 1024, 2)
+        );
+        assert_eq!(
+            r.src.to_string(),
+            "10.0.0.1:4000",
+            "the client is the first sender"
+        );
+        assert_eq!(e.stats().snapshot().flows_cut, 1);
+    }
+
+    #[test]
+    fn a_flow_at_exactly_the_budget_stays_pending() {
+        let e = engine();
+        let a = udp([10, 0, 0, 1], 4000, [10, 0, 0, 2], 5000, 1024);
+        for i in 0..10 {
+            e.process_ip(&a, i);
+        }
+        let mut out = Vec::new();
+        e.drain(&mut out);
+        assert_eq!(
+            (out[0].verdict, out[0].decided_at_packet),
+            ("pending", None)
+        );
+    }
+
+    #[test]
+    fn full_table_fails_open_and_counts() {
+        let cfg = EngineConfig {
+            table: TableConfig {
+                max_flows: 2,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let e = Engine::new(cfg, Arc::new(SignatureSet::empty()));
+        for port in 1..=5u16 {
+            assert_eq!(
+                e.process_ip(&udp([10, 0, 0, 1], port, [10, 0, 0, 2], 53, 100), 0)
+                    .verdict,
+                Verdict::Accept
+            );
+        }
+        let s = e.stats().snapshot();
+        assert_eq!((s.flows_created, s.flows_refused), (2, 3));
+        assert_eq!(e.flows(), 2);
+    }
+
+    #[test]
+    fn expired_flows_are_reported_by_the_sweep() {
+        let e = engine();
+        e.process_ip(&udp([10, 0, 0, 1], 1, [10, 0, 0, 2], 53, 100), 0);
+        e.process_ip(
+            &udp([10, 0, 0, 1], 2, [10, 0, 0, 2], 53, 100),
+            100 * crate::flow::table::NS,
+        );
+        let mut out = Vec::new();
+        e.sweep(121 * crate::flow::table::NS, &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].src.port(), 1);
+        assert_eq!(e.flows(), 1);
+    }
+
+    #[test]
+    fn non_udp_tcp_and_garbage_get_the_default_verdict() {
+        let e = engine();
+        let mut icmp = Vec::new();
+        PacketBuilder::ipv4([1, 1, 1, 1], [2, 2, 2, 2], 64)
+            .icmpv4_echo_request(1, 1)
+            .write(&mut icmp, b"x")
+            .unwrap();
+        assert_eq!(e.process_ip(&icmp, 0).verdict, Verdict::Accept);
+        assert_eq!(e.process_ip(&[0x45, 0, 0], 0).verdict, Verdict::Accept);
+        let s = e.stats().snapshot();
+        assert_eq!((s.other_ip, s.malformed, s.flows_created), (1, 1, 0));
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..200), link in 0usize..6) {
+            let e = engine();
+            let links = [LinkType::Ethernet, LinkType::LinuxSll, LinkType::LinuxSll2, LinkType::RawIp, LinkType::Null, LinkType::Loop];
+            let v = e.process(links[link], &data, 0);
+            prop_assert!(v.verdict == Verdict::Accept || v.verdict == Verdict::Drop);
+            let _ = e.process_ip(&data, 1);
+        }
+
+        #[test]
+        fn mutated_udp_packets_never_panic(flip in proptest::collection::vec((0usize..60, any::<u8>()), 1..8), cut in 0usize..60) {
+            let e = engine();
+            let mut p = udp([10, 0, 0, 1], 4000, [10, 0, 0, 2], 3478, 60);
+            for (i, b) in flip { p[i] = b; }
+            p.truncate(60 - cut.min(59));
+            let _ = e.process_ip(&p, 0);
+        }
+    }
+}
