@@ -61,6 +61,7 @@ pub struct FlowRecord {
     /// Nanoseconds since the epoch.
     pub first_seen: u64,
     pub last_seen: u64,
+    key: FlowKey,
 }
 
 impl FlowRecord {
@@ -93,7 +94,37 @@ impl FlowRecord {
             dropped_packets: u64::from(st.dropped_packets),
             first_seen: st.first_seen,
             last_seen: st.last_seen,
+            key: *key,
         }
+    }
+
+    /// The order records are reported in within one sweep: first packet time, then flow key.
+    /// Total, so any number of shards merge into the same sequence.
+    pub fn sort_key(&self) -> (u64, FlowKey) {
+        (self.first_seen, self.key)
+    }
+}
+
+/// A packet parsed once, to pick its shard and then to process it.
+pub struct Parsed<'a>(Result<Packet<'a>, ParseError>);
+
+impl Parsed<'_> {
+    /// Which of `n` shards handles this packet: by the unordered pair of IP addresses, so both
+    /// directions and every fragment of a flow land in the same shard. Unparsable packets go to
+    /// shard 0, so each is counted once.
+    pub fn shard(&self, n: usize) -> usize {
+        let Ok(p) = &self.0 else { return 0 };
+        if n <= 1 {
+            return 0;
+        }
+        let (a, b) = if p.src <= p.dst {
+            (p.src, p.dst)
+        } else {
+            (p.dst, p.src)
+        };
+        let mut h = std::hash::DefaultHasher::new();
+        std::hash::Hash::hash(&(a, b), &mut h);
+        (std::hash::Hasher::finish(&h) % n as u64) as usize
     }
 }
 
@@ -145,6 +176,16 @@ impl Engine {
     /// since the epoch).
     pub fn process(&self, link: LinkType, data: &[u8], now: u64) -> PacketVerdict {
         self.process_parsed(Packet::from_link(link, data), now)
+    }
+
+    /// Parse a captured frame without processing it (see [`Parsed::shard`]).
+    pub fn parse(link: LinkType, data: &[u8]) -> Parsed<'_> {
+        Parsed(Packet::from_link(link, data))
+    }
+
+    /// Process a packet parsed by [`Engine::parse`].
+    pub fn process_frame(&self, parsed: Parsed<'_>, now: u64) -> PacketVerdict {
+        self.process_parsed(parsed.0, now)
     }
 
     /// Classify one packet that starts with its IP header (as NFQUEUE delivers it).

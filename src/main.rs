@@ -156,7 +156,8 @@ fn classify(args: cli::ClassifyArgs) -> ExitCode {
                 |n| n.to_string_lossy().into_owned(),
             )
         };
-        let result = replay::classify_capture(path, &cfg, Arc::clone(&sigs), |rec| {
+        let threads = usize::from(args.threads);
+        let result = replay::classify_capture(path, &cfg, Arc::clone(&sigs), threads, |rec| {
             report.flow(&name, &rec)
         });
         report.summary_mut().captures += 1;

@@ -55,13 +55,145 @@ pub struct CaptureSummary {
     pub error: Option<String>,
 }
 
-/// Classify one capture (`-` = standard input); every flow record goes to `sink` as flows end
-/// (idle timeout) and at the end of the capture.
+/// Classify one capture (`-` = standard input) with `threads` workers; every flow record goes to
+/// `sink` as flows end (idle timeout) and at the end of the capture. Flows are sharded by address
+/// pair; each worker reads the capture itself and processes its shard. The records of each sweep
+/// are merged in one total order, so the output is the same for any number of threads.
+/// Standard input is read by one thread.
 pub fn classify_capture(
     path: &Path,
     cfg: &EngineConfig,
     sigs: Arc<SignatureSet>,
+    threads: usize,
     mut sink: impl FnMut(FlowRecord) -> io::Result<()>,
+) -> Result<CaptureSummary, CaptureError> {
+    if threads <= 1 || path == Path::new("-") {
+        let mut emit = |_: u64, recs: Vec<FlowRecord>| recs.into_iter().try_for_each(&mut sink);
+        return run_shard(path, cfg, sigs, 0, 1, &mut emit);
+    }
+    // Workers send (worker, sweep number, records); an empty batch now and then tells the
+    // merger a worker has passed a sweep, so nothing waits long in memory.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Msg)>(256);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|w| {
+                let tx = tx.clone();
+                let sigs = Arc::clone(&sigs);
+                scope.spawn(move || {
+                    let mut emit = |k: u64, recs: Vec<FlowRecord>| {
+                        if recs.is_empty() && k % 256 != 0 {
+                            return Ok(());
+                        }
+                        tx.send((w, Msg::Sweep(k, recs)))
+                            .map_err(|_| io::Error::from(io::ErrorKind::BrokenPipe))
+                    };
+                    let r = run_shard(path, cfg, sigs, w, threads, &mut emit);
+                    let _ = tx.send((w, Msg::Done));
+                    r
+                })
+            })
+            .collect();
+        drop(tx);
+        let mut merger = Merger::new(threads);
+        let mut sink_err = None;
+        for (w, msg) in rx {
+            if sink_err.is_some() {
+                continue; // keep draining so workers can finish
+            }
+            if let Err(e) = merger.push(w, msg, &mut sink) {
+                sink_err = Some(e);
+            }
+        }
+        let mut summary: Option<CaptureSummary> = None;
+        let mut first_err = None;
+        for h in workers {
+            match h.join() {
+                Ok(Ok(s)) => match &mut summary {
+                    None => summary = Some(s),
+                    Some(acc) => acc.stats = acc.stats.plus(&s.stats),
+                },
+                Ok(Err(e)) => first_err = first_err.or(Some(e)),
+                Err(_) => {
+                    first_err = first_err.or(Some(CaptureError::Sink(io::Error::other(
+                        "worker panicked",
+                    ))))
+                }
+            }
+        }
+        if let Some(e) = sink_err {
+            return Err(CaptureError::Sink(e));
+        }
+        match (first_err, summary) {
+            (Some(e), _) => Err(e),
+            (None, Some(s)) => Ok(s),
+            (None, None) => Err(CaptureError::Empty),
+        }
+    })
+}
+
+enum Msg {
+    Sweep(u64, Vec<FlowRecord>),
+    Done,
+}
+
+/// Merges the per-worker sweep batches: sweep k is written once every worker has passed it,
+/// its records in [`FlowRecord::sort_key`] order.
+struct Merger {
+    /// Per worker: the highest sweep it has reported (u64::MAX once done).
+    passed: Vec<Option<u64>>,
+    /// Records waiting, by sweep number.
+    pending: std::collections::BTreeMap<u64, Vec<FlowRecord>>,
+}
+
+impl Merger {
+    fn new(workers: usize) -> Self {
+        Merger {
+            passed: vec![None; workers],
+            pending: Default::default(),
+        }
+    }
+
+    fn push(
+        &mut self,
+        w: usize,
+        msg: Msg,
+        sink: &mut impl FnMut(FlowRecord) -> io::Result<()>,
+    ) -> io::Result<()> {
+        match msg {
+            Msg::Sweep(k, recs) => {
+                self.passed[w] = Some(k);
+                if !recs.is_empty() {
+                    self.pending.entry(k).or_default().extend(recs);
+                }
+            }
+            Msg::Done => self.passed[w] = Some(u64::MAX),
+        }
+        // Every worker has passed sweeps up to min(passed): those are complete.
+        let Some(ready) = self.passed.iter().copied().min().flatten() else {
+            return Ok(());
+        };
+        while let Some(entry) = self.pending.first_entry() {
+            if *entry.key() > ready {
+                break;
+            }
+            let mut recs = entry.remove();
+            recs.sort_by_key(|r| r.sort_key());
+            recs.into_iter().try_for_each(&mut *sink)?;
+        }
+        Ok(())
+    }
+}
+
+/// Read the whole capture, process the packets of shard `shard` of `shards`, and hand the
+/// records of each sweep to `emit` with the sweep's sequence number. Every shard sees every
+/// timestamp, so all shards sweep at the same capture times and number sweeps alike.
+fn run_shard(
+    path: &Path,
+    cfg: &EngineConfig,
+    sigs: Arc<SignatureSet>,
+    shard: usize,
+    shards: usize,
+    emit: &mut dyn FnMut(u64, Vec<FlowRecord>) -> io::Result<()>,
 ) -> Result<CaptureSummary, CaptureError> {
     let (input, size): (Box<dyn Read + Send>, Option<u64>) = if path == Path::new("-") {
         (Box::new(io::stdin()), None)
@@ -70,14 +202,15 @@ pub fn classify_capture(
         let size = f.metadata().ok().map(|m| m.len());
         (Box::new(f), size)
     };
-    let mut reader = match pcap_parser::create_reader(1 << 16, input) {
+    let mut reader = match pcap_parser::create_reader(1 << 20, input) {
         Ok(r) => r,
         Err(PcapError::Eof) => return Err(CaptureError::Empty),
         Err(_) => return Err(CaptureError::NotACapture),
     };
     let engine = Engine::new(cfg.clone(), sigs);
     let mut summary = CaptureSummary::default();
-    let progress = progress_bar(size);
+    let progress = if shard == 0 { progress_bar(size) } else { None };
+    let mut sweep_no = 0u64;
 
     // Per-interface link type and timestamp scale (pcapng); one entry for legacy pcap.
     let mut ifaces: Vec<Iface> = Vec::new();
@@ -209,18 +342,21 @@ pub fn classify_capture(
                     if now >= next_sweep {
                         engine.sweep(now, &mut out);
                         next_sweep = now.saturating_add(SWEEP_EVERY);
+                        if let Err(e) = emit(sweep_no, std::mem::take(&mut out)) {
+                            break Err(CaptureError::Sink(e));
+                        }
+                        sweep_no += 1;
                     }
-                    engine.process(link, data, ts.max(now));
+                    let parsed = Engine::parse(link, data);
+                    if parsed.shard(shards) == shard {
+                        engine.process_frame(parsed, now);
+                    }
                 }
                 None => skipped_iface_packets += 1,
             }
         }
-        reader.consume(consumed);
-        if !out.is_empty() {
-            if let Err(e) = out.drain(..).try_for_each(&mut sink) {
-                break Err(CaptureError::Sink(e));
-            }
-        }
+        // No shift per record: refill moves only the unread tail, when a record runs past the end.
+        reader.consume_noshift(consumed);
         if packet_no.is_multiple_of(8192) {
             if let Some(p) = &progress {
                 p.set_position(reader.consumed() as u64);
@@ -239,9 +375,7 @@ pub fn classify_capture(
         return Err(CaptureError::Sink(e));
     }
     engine.drain(&mut out);
-    out.into_iter()
-        .try_for_each(&mut sink)
-        .map_err(CaptureError::Sink)?;
+    emit(sweep_no, out).map_err(CaptureError::Sink)?;
     summary.stats = engine.stats().snapshot();
     match result {
         Ok(()) => Ok(summary),

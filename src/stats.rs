@@ -19,6 +19,11 @@ macro_rules! counters {
         }
 
         impl Snapshot {
+            /// The sum of two snapshots (shards of one capture).
+            pub fn plus(&self, o: &Snapshot) -> Snapshot {
+                Snapshot { $($name: self.$name + o.$name,)* }
+            }
+
             /// (name, value) pairs, in declaration order.
             pub fn fields(&self) -> Vec<(&'static str, u64)> {
                 vec![$((stringify!($name), self.$name),)*]
