@@ -81,7 +81,7 @@ pub fn classify_capture(
                 let sigs = Arc::clone(&sigs);
                 scope.spawn(move || {
                     let mut emit = |k: u64, recs: Vec<FlowRecord>| {
-                        if recs.is_empty() && k % 256 != 0 {
+                        if recs.is_empty() && !k.is_multiple_of(256) {
                             return Ok(());
                         }
                         tx.send((w, Msg::Sweep(k, recs)))
