@@ -219,6 +219,10 @@ fn run_shard(
     let mut now = 0u64;
     let mut out = Vec::new();
     let mut skipped_iface_packets = 0u64;
+    // pcapng: the first unsupported link type seen, and whether any interface was usable; a
+    // capture with none usable is refused like a pcap of an unknown link type.
+    let mut unsupported_link: Option<i32> = None;
+    let mut supported_iface = false;
     let mut packet_no = 0u64;
 
     let result: Result<(), CaptureError> = loop {
@@ -253,7 +257,10 @@ fn run_shard(
                     PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
                         let lt = idb.linktype.0;
                         let link = LinkType::from_pcap(lt);
-                        if link.is_none() {
+                        if link.is_some() {
+                            supported_iface = true;
+                        } else {
+                            unsupported_link.get_or_insert(lt);
                             summary.warnings.push(format!(
                                 "interface {} has unsupported link type {lt}; its packets are skipped",
                                 ifaces.len()
@@ -377,6 +384,9 @@ fn run_shard(
     engine.drain(&mut out);
     emit(sweep_no, out).map_err(CaptureError::Sink)?;
     summary.stats = engine.stats().snapshot();
+    if let (false, Some(lt)) = (supported_iface, unsupported_link) {
+        return Err(CaptureError::UnknownLinkType(lt));
+    }
     match result {
         Ok(()) => Ok(summary),
         // Fatal for the header, partial otherwise: the flows read so far were reported.
