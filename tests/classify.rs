@@ -1,0 +1,823 @@
+//! `nfdpi classify` end to end: these tests run the built binary on captures and compare its
+//! flow records with what the captures hold. The shared nDPI captures give flow extraction
+//! against nDPI's own results; the generated captures in `pcaps/` (see `pcaps/README.md` and
+//! `examples/gen_pcaps.rs`) give exact budget, fragment and link-type figures; damaged files built
+//! here check the exit codes and messages. Every run uses `--no-signatures`, so the results do
+//! not move with the signature set.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+const NDPI_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/pcaps/ndpi");
+const SCORE_PY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/tools/score.py");
+
+fn nfdpi() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_nfdpi"));
+    // Results to a pipe, logs quiet unless asked for.
+    c.env_remove("NFDPI_SIGNATURES")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null());
+    c
+}
+
+/// `nfdpi classify --no-signatures --format jsonl ARGS...`
+fn classify(args: &[&str], captures: &[&Path]) -> Output {
+    classify_as("jsonl", args, captures)
+}
+
+/// `nfdpi classify --no-signatures --format FORMAT ARGS...`, checked for panics.
+fn classify_as(format: &str, args: &[&str], captures: &[&Path]) -> Output {
+    let out = nfdpi()
+        .args(["classify", "--no-signatures", "--format", format])
+        .args(args)
+        .args(captures)
+        .output()
+        .expect("run nfdpi");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "nfdpi panicked:\n{stderr}");
+    out
+}
+
+fn shipped(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("pcaps")
+        .join(name)
+}
+
+/// The flow records of a JSON-lines report (the summary object left out).
+fn flows(out: &Output) -> Vec<Value> {
+    records(out)
+        .into_iter()
+        .filter(|v| v.get("summary").is_none())
+        .collect()
+}
+
+fn records(out: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+fn summary(out: &Output) -> Value {
+    records(out)
+        .into_iter()
+        .find(|v| v.get("summary").is_some())
+        .expect("a summary object")
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().expect("exited, not killed")
+}
+
+/// The one flow between `src` and `dst` (either way round).
+fn flow<'a>(flows: &'a [Value], src: &str, dst: &str) -> &'a Value {
+    let found: Vec<_> = flows
+        .iter()
+        .filter(|f| {
+            let (s, d) = (
+                f["src"].as_str().unwrap_or(""),
+                f["dst"].as_str().unwrap_or(""),
+            );
+            (s == src && d == dst) || (s == dst && d == src)
+        })
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "one flow {src} <-> {dst} expected, got {found:?}"
+    );
+    found[0]
+}
+
+/// Check a record's verdict, decision point and counters.
+#[track_caller]
+fn assert_flow(
+    f: &Value,
+    verdict: &str,
+    at: Option<(u64, u64)>,
+    packets: u64,
+    bytes: u64,
+    dropped: u64,
+) {
+    let got = (
+        f["verdict"].as_str(),
+        f["decided_at_packet"].as_u64(),
+        f["decided_at_bytes"].as_u64(),
+        f["packets"].as_u64(),
+        f["bytes"].as_u64(),
+        f["dropped_packets"].as_u64(),
+    );
+    let want = (
+        Some(verdict),
+        at.map(|a| a.0),
+        at.map(|a| a.1),
+        Some(packets),
+        Some(bytes),
+        Some(dropped),
+    );
+    assert_eq!(
+        got, want,
+        "(verdict, at packet, at bytes, packets, bytes, dropped) of {f}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The shared nDPI captures
+
+/// One side of a flow as a comparable value: a parsed socket address, or the text when it does
+/// not parse (so an odd spelling shows up as missing rather than crashing the test).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Endpoint {
+    Addr(SocketAddr),
+    Text(String),
+}
+
+fn endpoint(s: &str) -> Endpoint {
+    s.parse()
+        .map_or_else(|_| Endpoint::Text(s.to_string()), Endpoint::Addr)
+}
+
+type FlowId = (String, String, BTreeSet<Endpoint>);
+
+fn flow_id(pcap: &str, transport: &str, a: &str, b: &str) -> FlowId {
+    (
+        pcap.to_string(),
+        transport.to_ascii_lowercase(),
+        [endpoint(a), endpoint(b)].into_iter().collect(),
+    )
+}
+
+/// UDP flows of an nDPI expected-results file: lines like
+/// `  12  UDP 192.168.1.34:13021 <-> 1.2.3.4:5555 [proto: ...]` (or `->`; IPv6 as
+/// `[2001:db8::1]:53`), returned with the original line.
+fn expected_udp_flows(pcap: &str, text: &str) -> Vec<(FlowId, String)> {
+    text.lines()
+        .filter_map(|line| {
+            let t: Vec<&str> = line.split_whitespace().take(6).collect();
+            match t.as_slice() {
+                [n, "UDP", a, "<->" | "->", b, rest, ..]
+                    if n.parse::<u32>().is_ok() && rest.starts_with('[') =>
+                {
+                    Some((
+                        flow_id(pcap, "udp", a, b),
+                        line.trim().chars().take(120).collect(),
+                    ))
+                }
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// The shared captures that have an nDPI expected-results file, sorted; `None` (with the reason
+/// printed) when the folder is absent.
+fn ndpi_captures() -> Option<Vec<(PathBuf, PathBuf)>> {
+    let dir = Path::new(NDPI_DIR);
+    let Ok(entries) = fs::read_dir(dir) else {
+        eprintln!(
+            "skipped: {} is absent (the shared nDPI captures are not on this machine)",
+            dir.display()
+        );
+        return None;
+    };
+    let mut out: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("pcap" | "pcapng")
+            )
+        })
+        .filter_map(|p| {
+            let expected = PathBuf::from(format!("{}.ndpi-expected.out", p.display()));
+            expected.is_file().then_some((p, expected))
+        })
+        .collect();
+    out.sort();
+    Some(out)
+}
+
+#[test]
+fn every_ndpi_udp_flow_appears_in_the_report() {
+    let Some(captures) = ndpi_captures() else {
+        return;
+    };
+    assert!(
+        !captures.is_empty(),
+        "no captures with expected results in {NDPI_DIR}"
+    );
+    let paths: Vec<&Path> = captures.iter().map(|(p, _)| p.as_path()).collect();
+    let out = classify(&[], &paths);
+    assert_eq!(
+        code(&out),
+        0,
+        "stderr:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: BTreeSet<FlowId> = flows(&out)
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or("").to_string();
+            flow_id(&s("pcap"), &s("transport"), &s("src"), &s("dst"))
+        })
+        .collect();
+    let mut expected = 0;
+    let mut missing = Vec::new();
+    for (pcap, exp) in &captures {
+        let name = pcap
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let text = fs::read_to_string(exp).unwrap_or_else(|e| panic!("{}: {e}", exp.display()));
+        for (id, line) in expected_udp_flows(name, &text) {
+            expected += 1;
+            if !report.contains(&id) {
+                missing.push(format!("{name}: {line}"));
+            }
+        }
+    }
+    assert!(
+        expected > 0,
+        "no UDP flow found in the expected files: is the line format still the same?"
+    );
+    for m in &missing {
+        eprintln!("missing: {m}");
+    }
+    assert!(
+        missing.is_empty(),
+        "{} of {expected} expected UDP flows missing from the report",
+        missing.len()
+    );
+}
+
+#[test]
+fn score_py_finds_no_missing_flow() {
+    let Some(captures) = ndpi_captures() else {
+        return;
+    };
+    if Command::new("python3").arg("--version").output().is_err() {
+        eprintln!("skipped: python3 is not installed");
+        return;
+    }
+    let paths: Vec<&Path> = captures.iter().map(|(p, _)| p.as_path()).collect();
+    let out = classify(&[], &paths);
+    assert_eq!(code(&out), 0);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let report = dir.path().join("report.jsonl");
+    fs::write(&report, &out.stdout).expect("write report");
+    let score = Command::new("python3")
+        .arg(SCORE_PY)
+        .arg(&report)
+        .args(captures.iter().map(|(_, e)| e))
+        .output()
+        .expect("run score.py");
+    let text = String::from_utf8_lossy(&score.stdout);
+    assert!(
+        score.status.success(),
+        "score.py failed:\n{text}{}",
+        String::from_utf8_lossy(&score.stderr)
+    );
+    let last = text.lines().last().unwrap_or_default();
+    eprintln!("score.py: {last}");
+    assert!(
+        last.split_whitespace().any(|w| w == "missing=0"),
+        "score.py: {last}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The generated captures (figures from pcaps/README.md)
+
+#[test]
+fn unknown_udp_50k_is_cut_by_the_packet_that_passes_10kib() {
+    let out = classify(&[], &[&shipped("unknown-udp-50k.pcap")]);
+    assert_eq!(code(&out), 0);
+    let f = flows(&out);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(
+        (f[0]["src"].as_str(), f[0]["dst"].as_str()),
+        (Some("10.0.0.1:40000"), Some("10.0.0.2:9999"))
+    );
+    assert_eq!(
+        (f[0]["transport"].as_str(), f[0]["protocol"].as_str()),
+        (Some("udp"), Some("Unknown"))
+    );
+    // 10 × 1024 = 10240 is at the budget and passes; the 11th packet (11264) is cut.
+    assert_flow(&f[0], "drop", Some((11, 11264)), 50, 51200, 40);
+    assert_eq!(f[0]["first_seen"].as_f64(), Some(1_700_000_100.0));
+    assert_eq!(f[0]["last_seen"].as_f64(), Some(1_700_000_100.098));
+}
+
+#[test]
+fn unknown_udp_v6_vlan_is_cut_like_v4() {
+    let out = classify(&[], &[&shipped("unknown-udp-v6-vlan.pcap")]);
+    assert_eq!(code(&out), 0);
+    let f = flows(&out);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(
+        (f[0]["src"].as_str(), f[0]["dst"].as_str()),
+        (Some("[2001:db8::10]:40000"), Some("[2001:db8::20]:9999"))
+    );
+    assert_flow(&f[0], "drop", Some((11, 11264)), 50, 51200, 40);
+}
+
+#[test]
+fn budget_edge_a_flow_exactly_at_the_budget_is_not_cut() {
+    let cap = shipped("unknown-udp-50k.pcap");
+    // One byte short of 11 packets: the 11th passes it.
+    let f = flows(&classify(&["--budget", "11263"], &[&cap]));
+    assert_flow(&f[0], "drop", Some((11, 11264)), 50, 51200, 40);
+    // Exactly 11 packets: the 11th lands on the budget and passes; the 12th is cut.
+    let f = flows(&classify(&["--budget", "11264"], &[&cap]));
+    assert_flow(&f[0], "drop", Some((12, 12288)), 50, 51200, 39);
+    // The spellings of the default budget agree.
+    for b in ["10KiB", "10240"] {
+        let f = flows(&classify(&["--budget", b], &[&cap]));
+        assert_flow(&f[0], "drop", Some((11, 11264)), 50, 51200, 40);
+    }
+}
+
+#[test]
+fn budget_1mb_keeps_the_50k_flow_pending() {
+    let out = classify(&["--budget", "1MB"], &[&shipped("unknown-udp-50k.pcap")]);
+    assert_eq!(code(&out), 0);
+    let f = flows(&out);
+    assert_eq!(f.len(), 1);
+    assert_flow(&f[0], "pending", None, 50, 51200, 0);
+}
+
+#[test]
+fn fragments_count_toward_their_flow_and_make_no_flow_of_their_own() {
+    let out = classify(&["--summary"], &[&shipped("fragmented-udp.pcap")]);
+    assert_eq!(code(&out), 0);
+    let f = flows(&out);
+    assert_eq!(f.len(), 2, "only the IPv4 and the IPv6 flow: {f:?}");
+    // 4 datagrams × (1500 + 1500 + 68) + a 128-byte reply; datagram 2 arrives last fragment first.
+    let v4 = flow(&f, "10.0.0.1:5000", "10.0.0.2:6000");
+    assert_eq!(
+        v4["src"].as_str(),
+        Some("10.0.0.1:5000"),
+        "the client sent the first fragment"
+    );
+    assert_flow(v4, "drop", Some((11, 10832)), 13, 12400, 3);
+    let v6 = flow(&f, "[2001:db8::1]:5000", "[2001:db8::2]:6000");
+    assert_flow(v6, "pending", None, 2, 2104, 0);
+    let c = &summary(&out)["counters"];
+    assert_eq!(
+        (
+            c["fragments"].as_u64(),
+            c["fragments_orphaned"].as_u64(),
+            c["malformed"].as_u64()
+        ),
+        (Some(14), Some(0), Some(0)),
+        "{c}"
+    );
+}
+
+#[test]
+fn quickstart_flows() {
+    let out = classify(&[], &[&shipped("quickstart.pcap")]);
+    assert_eq!(code(&out), 0);
+    let f = flows(&out);
+    assert_eq!(f.len(), 6, "{f:?}");
+    let h = "192.168.1.10";
+    assert_flow(
+        flow(&f, &format!("{h}:53001"), "192.168.1.1:53"),
+        "pending",
+        None,
+        2,
+        130,
+        0,
+    );
+    assert_flow(
+        flow(&f, &format!("{h}:123"), "192.0.2.123:123"),
+        "pending",
+        None,
+        2,
+        152,
+        0,
+    );
+    assert_flow(
+        flow(&f, &format!("{h}:50000"), "192.0.2.3:3478"),
+        "pending",
+        None,
+        2,
+        108,
+        0,
+    );
+    let tcp = flow(&f, &format!("{h}:51000"), "203.0.113.80:80");
+    assert_eq!(tcp["transport"].as_str(), Some("tcp"));
+    assert_flow(tcp, "pending", None, 6, 320, 0);
+    assert_flow(
+        flow(&f, &format!("{h}:40000"), "203.0.113.5:7000"),
+        "drop",
+        Some((11, 11000)),
+        20,
+        20000,
+        10,
+    );
+    assert_flow(
+        flow(&f, &format!("{h}:41000"), "203.0.113.9:9000"),
+        "pending",
+        None,
+        3,
+        444,
+        0,
+    );
+    for r in &f {
+        assert_eq!(
+            r["src"].as_str().map(|s| s.starts_with(h)),
+            Some(true),
+            "client first: {r}"
+        );
+    }
+}
+
+#[test]
+fn pcapng_and_linux_sll_give_the_same_flows_as_pcap() {
+    let strip = |name: &str| -> Vec<Value> {
+        let out = classify(&[], &[&shipped(name)]);
+        assert_eq!(
+            code(&out),
+            0,
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        flows(&out)
+            .into_iter()
+            .map(|mut v| {
+                v.as_object_mut().map(|o| o.remove("pcap"));
+                v
+            })
+            .collect()
+    };
+    let reference = strip("quickstart.pcap");
+    assert_eq!(reference.len(), 6);
+    for other in [
+        "quickstart.pcapng",
+        "quickstart-sll.pcap",
+        "quickstart-sll2.pcap",
+    ] {
+        assert_eq!(
+            strip(other),
+            reference,
+            "{other} differs from quickstart.pcap"
+        );
+    }
+}
+
+#[test]
+fn output_is_byte_identical_across_runs() {
+    let names = [
+        "unknown-udp-50k.pcap",
+        "unknown-udp-v6-vlan.pcap",
+        "fragmented-udp.pcap",
+        "quickstart.pcap",
+        "quickstart.pcapng",
+        "quickstart-sll.pcap",
+        "quickstart-sll2.pcap",
+    ];
+    let caps: Vec<PathBuf> = names.iter().map(|n| shipped(n)).collect();
+    let caps: Vec<&Path> = caps.iter().map(PathBuf::as_path).collect();
+    for format in ["jsonl", "table"] {
+        let run = || classify_as(format, &["--summary"], &caps);
+        let (a, b) = (run(), run());
+        assert_eq!(code(&a), 0, "{}", String::from_utf8_lossy(&a.stderr));
+        assert!(!a.stdout.is_empty());
+        assert!(a.stdout == b.stdout, "--format {format}: two runs differ");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Damaged input
+
+/// Byte offsets where each record of a classic little-endian pcap starts (from the record
+/// headers' captured lengths), to cut a capture at a known place.
+fn record_offsets(pcap: &[u8]) -> Vec<usize> {
+    let mut at = 24;
+    let mut out = Vec::new();
+    while at + 16 <= pcap.len() {
+        out.push(at);
+        let caplen = u32::from_le_bytes(pcap[at + 8..at + 12].try_into().unwrap()) as usize;
+        at += 16 + caplen;
+    }
+    out
+}
+
+#[test]
+fn truncated_capture_reports_flows_so_far_and_warns_with_the_offset() {
+    let whole = fs::read(shipped("quickstart.pcap")).unwrap();
+    let offsets = record_offsets(&whole);
+    assert_eq!(offsets.len(), 35);
+    let last = *offsets.last().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // Cut inside the last record's data, then inside its 16-byte header.
+    for (cut, what) in [(whole.len() - 50, "data"), (last + 7, "header")] {
+        let path = dir.path().join(format!("cut-in-{what}.pcap"));
+        fs::write(&path, &whole[..cut]).unwrap();
+        let out = classify(&[], &[&path]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(code(&out), 0, "cut in {what}: {stderr}");
+        let f = flows(&out);
+        assert_eq!(f.len(), 6, "cut in {what}: {f:?}");
+        // The short flow lost its last packet (200 payload bytes); the rest are whole.
+        assert_flow(
+            flow(&f, "192.168.1.10:41000", "203.0.113.9:9000"),
+            "pending",
+            None,
+            2,
+            216,
+            0,
+        );
+        let warning = stderr
+            .lines()
+            .find(|l| l.contains("warning") && l.contains(&format!("cut-in-{what}.pcap")))
+            .unwrap_or_else(|| panic!("cut in {what}: no warning naming the file:\n{stderr}"));
+        assert!(
+            warning.contains(&last.to_string()),
+            "cut in {what}: the warning should give offset {last}: {warning}"
+        );
+    }
+}
+
+/// Run `bad` followed by a good capture: exit 2, one error line naming `bad` (containing
+/// `reason`), and the good capture's flows still reported.
+fn assert_rejected(bad: &Path, reason: &str) {
+    let good = shipped("quickstart.pcap");
+    let out = classify(&[], &[bad, &good]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code(&out), 2, "{}: {stderr}", bad.display());
+    let name = bad.file_name().unwrap().to_str().unwrap();
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.contains(name)).collect();
+    assert_eq!(lines.len(), 1, "one error line naming {name}:\n{stderr}");
+    assert!(
+        lines[0].to_lowercase().contains(reason),
+        "the error should say {reason:?}: {}",
+        lines[0]
+    );
+    let f = flows(&out);
+    assert_eq!(
+        f.len(),
+        6,
+        "the good capture after {name} is still processed"
+    );
+    assert!(f
+        .iter()
+        .all(|r| r["pcap"].as_str() == Some("quickstart.pcap")));
+}
+
+#[test]
+fn random_bytes_are_rejected_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("random.bin");
+    // xorshift64: fixed seed, so the file is the same on every run.
+    let mut x = 0x0123_4567_89ab_cdefu64;
+    let bytes: Vec<u8> = (0..4096)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    fs::write(&path, bytes).unwrap();
+    assert_rejected(&path, "not a pcap");
+}
+
+#[test]
+fn empty_file_is_rejected_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("empty.pcap");
+    fs::write(&path, b"").unwrap();
+    assert_rejected(&path, "empty");
+}
+
+#[test]
+fn unknown_link_type_is_rejected_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("linktype-147.pcap");
+    let mut f = fs::File::create(&path).unwrap();
+    let ip = {
+        let mut whole = fs::read(shipped("quickstart.pcap")).unwrap();
+        // The first frame (a DNS query), keeping its record header.
+        let caplen = u32::from_le_bytes(whole[32..36].try_into().unwrap()) as usize;
+        whole.drain(..24);
+        whole.truncate(16 + caplen);
+        whole
+    };
+    // pcap file header: magic, 2.4, zone, sigfigs, snaplen, LINKTYPE_USER0 (147).
+    f.write_all(&0xa1b2_c3d4u32.to_le_bytes()).unwrap();
+    f.write_all(&2u16.to_le_bytes()).unwrap();
+    f.write_all(&4u16.to_le_bytes()).unwrap();
+    for v in [0u32, 0, 65535, 147] {
+        f.write_all(&v.to_le_bytes()).unwrap();
+    }
+    f.write_all(&ip).unwrap();
+    drop(f);
+    assert_rejected(&path, "link type");
+}
+
+#[test]
+fn pcapng_with_no_supported_interface_is_rejected_with_exit_2() {
+    let mut ng = fs::read(shipped("quickstart.pcapng")).unwrap();
+    // The IDB follows the 28-byte SHB; its link type is the 2 bytes after type and length.
+    assert_eq!(ng[28..32], 1u32.to_le_bytes(), "an IDB at offset 28");
+    ng[36..38].copy_from_slice(&147u16.to_le_bytes());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("linktype-147.pcapng");
+    fs::write(&path, ng).unwrap();
+    assert_rejected(&path, "link type");
+}
+
+/// Records of a classic pcap, each with its 16-byte header, and the file header.
+fn split_records(pcap: &[u8]) -> (Vec<u8>, Vec<Vec<u8>>) {
+    let offsets = record_offsets(pcap);
+    let ends = offsets.iter().skip(1).copied().chain([pcap.len()]);
+    let records = offsets
+        .iter()
+        .zip(ends)
+        .map(|(&a, b)| pcap[a..b].to_vec())
+        .collect();
+    (pcap[..24].to_vec(), records)
+}
+
+#[test]
+fn fragments_whose_first_never_comes_make_no_flow() {
+    let (header, mut records) = split_records(&fs::read(shipped("fragmented-udp.pcap")).unwrap());
+    assert_eq!(records.len(), 15);
+    // Record 7 is the first fragment of datagram 2 (sent last fragment first): without it,
+    // that datagram's other two fragments belong to no known flow.
+    records.remove(6);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("no-first-fragment.pcap");
+    fs::write(&path, [header, records.concat()].concat()).unwrap();
+    let out = classify(&["--summary"], &[&path]);
+    assert_eq!(code(&out), 0);
+    let f = flows(&out);
+    assert_eq!(f.len(), 2, "no flow made of orphaned fragments: {f:?}");
+    // 12400 - 3068 for datagram 2: under the budget now.
+    assert_flow(
+        flow(&f, "10.0.0.1:5000", "10.0.0.2:6000"),
+        "pending",
+        None,
+        10,
+        9332,
+        0,
+    );
+    assert_flow(
+        flow(&f, "[2001:db8::1]:5000", "[2001:db8::2]:6000"),
+        "pending",
+        None,
+        2,
+        2104,
+        0,
+    );
+}
+
+#[test]
+fn corrupt_record_length_reports_flows_so_far_and_exits_2() {
+    let (header, mut records) = split_records(&fs::read(shipped("fragmented-udp.pcap")).unwrap());
+    let at = 24 + records[..3].iter().map(Vec::len).sum::<usize>();
+    // The 4th record claims 2 GiB of data.
+    records[3][8..12].copy_from_slice(&0x7fff_ffffu32.to_le_bytes());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge-record.pcap");
+    fs::write(&path, [header, records.concat()].concat()).unwrap();
+    let out = classify(&[], &[&path]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code(&out), 2, "{stderr}");
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("huge-record.pcap"))
+        .unwrap_or_default();
+    assert!(
+        line.contains(&at.to_string()),
+        "the error should give offset {at}: {stderr}"
+    );
+    // Datagram 1's three fragments were read before it.
+    let f = flows(&out);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_flow(&f[0], "pending", None, 3, 3068, 0);
+}
+
+#[test]
+fn missing_file_is_rejected_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_rejected(&dir.path().join("no-such-capture.pcap"), "cannot open");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exit codes and the command line
+
+#[test]
+fn help_exits_0_and_documents_exit_codes() {
+    let out = nfdpi().arg("--help").output().unwrap();
+    assert_eq!(code(&out), 0);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Exit codes"),
+        "--help should document the exit codes:\n{text}"
+    );
+    for args in [
+        &["classify", "--help"][..],
+        &["help", "classify"],
+        &["--version"],
+    ] {
+        let out = nfdpi().args(args).output().unwrap();
+        assert_eq!(code(&out), 0, "{args:?}");
+        assert!(!out.stdout.is_empty(), "{args:?} prints to stdout");
+    }
+}
+
+#[test]
+fn bad_flag_exits_2() {
+    let cap = shipped("quickstart.pcap");
+    for args in [
+        &["classify", "--no-such-flag"][..],
+        &["--no-such-flag"],
+        &["classify"],
+        &["no-such-command"],
+    ] {
+        let out = nfdpi().args(args).arg(&cap).output().unwrap();
+        assert_eq!(
+            code(&out),
+            2,
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.stdout.is_empty(), "{args:?}: nothing on stdout");
+    }
+}
+
+#[test]
+fn unparsable_budget_exits_2() {
+    let cap = shipped("quickstart.pcap");
+    for budget in ["ten", "10XB", "-1", "", "1.5KiB"] {
+        let out = nfdpi()
+            .args(["classify", "--no-signatures"])
+            .arg(format!("--budget={budget}"))
+            .arg(&cap)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(code(&out), 2, "--budget {budget:?}: {stderr}");
+        assert!(
+            stderr.contains("budget"),
+            "--budget {budget:?}: the error should name the option: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn closed_stdout_is_not_an_error() {
+    // Enough records to fill the pipe and the writer's buffer many times over, so nfdpi is
+    // still writing when the reader goes away (`nfdpi classify ... | head -1`).
+    let cap = shipped("quickstart.pcap");
+    let mut child = nfdpi()
+        .args(["classify", "--no-signatures", "--format", "jsonl"])
+        .args(std::iter::repeat_n(&cap, 3000))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    {
+        let mut r = BufReader::new(child.stdout.take().unwrap());
+        r.read_line(&mut first).unwrap();
+    } // the pipe's read end closes here
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(first.starts_with('{'), "{first}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(code(&out), 0, "a closed pipe is not an error: {stderr}");
+}
+
+#[test]
+fn stdin_dash_reads_a_capture() {
+    let cap = fs::read(shipped("quickstart.pcap")).unwrap();
+    let mut child = nfdpi()
+        .args(["classify", "--no-signatures", "--format", "jsonl", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&cap).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let f = flows(&out);
+    assert_eq!(f.len(), 6);
+    let by_pcap: BTreeMap<_, usize> = f.iter().fold(BTreeMap::new(), |mut m, r| {
+        *m.entry(r["pcap"].as_str().unwrap_or("").to_string())
+            .or_default() += 1;
+        m
+    });
+    assert_eq!(by_pcap.get("-"), Some(&6), "{by_pcap:?}");
+}
