@@ -495,6 +495,167 @@ fn output_is_byte_identical_across_runs() {
     }
 }
 
+/// The records of a classic little-endian microsecond pcap as (seconds, microseconds, frame).
+fn frames(pcap: &[u8]) -> Vec<(u32, u32, Vec<u8>)> {
+    let le = |b: &[u8]| u32::from_le_bytes(b.try_into().unwrap());
+    split_records(pcap)
+        .1
+        .iter()
+        .map(|r| (le(&r[0..4]), le(&r[4..8]), r[16..].to_vec()))
+        .collect()
+}
+
+#[test]
+fn nanosecond_big_endian_and_pcapng_nanosecond_variants_give_the_same_flows() {
+    let frames = frames(&fs::read(shipped("quickstart.pcap")).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    // Classic pcap with nanosecond timestamps (magic 0xa1b23c4d); 7 ns past each microsecond,
+    // which the report's microsecond timestamps drop.
+    let header = |magic: u32, be: bool| -> Vec<u8> {
+        // magic, version 2.4, thiszone, sigfigs, snaplen, LINKTYPE_ETHERNET
+        let (m, fields) = (magic, [0u32, 0, 65535, 1]);
+        let mut h = if be {
+            m.to_be_bytes().to_vec()
+        } else {
+            m.to_le_bytes().to_vec()
+        };
+        for v in [2u16, 4] {
+            h.extend_from_slice(&if be { v.to_be_bytes() } else { v.to_le_bytes() });
+        }
+        for v in fields {
+            h.extend_from_slice(&if be { v.to_be_bytes() } else { v.to_le_bytes() });
+        }
+        h
+    };
+    let mut nanos = header(0xa1b2_3c4d, false);
+    // Big-endian classic pcap, microseconds.
+    let mut be = header(0xa1b2_c3d4, true);
+    // pcapng whose interface says if_tsresol = 9 (nanoseconds).
+    let mut ng = Vec::new();
+    for v in [0x0a0d_0d0au32, 28, 0x1a2b_3c4d, 0x0000_0001] {
+        ng.extend_from_slice(&v.to_le_bytes());
+    }
+    ng.extend_from_slice(&(-1i64).to_le_bytes());
+    ng.extend_from_slice(&28u32.to_le_bytes());
+    // IDB: Ethernet, snaplen, option if_tsresol (9) of length 1 = 9, padded; opt_endofopt.
+    for v in [1u32, 32, 1, 65535, 0x0001_0009, 9, 0, 32] {
+        ng.extend_from_slice(&v.to_le_bytes());
+    }
+    for (sec, usec, data) in &frames {
+        let len = data.len() as u32;
+        for v in [*sec, *usec * 1000 + 7, len, len] {
+            nanos.extend_from_slice(&v.to_le_bytes());
+        }
+        nanos.extend_from_slice(data);
+        for v in [*sec, *usec, len, len] {
+            be.extend_from_slice(&v.to_be_bytes());
+        }
+        be.extend_from_slice(data);
+        let ts = u64::from(*sec) * 1_000_000_000 + u64::from(*usec) * 1000 + 7;
+        let padded = data.len().div_ceil(4) * 4;
+        let total = 32 + padded as u32;
+        for v in [6u32, total, 0, (ts >> 32) as u32, ts as u32, len, len] {
+            ng.extend_from_slice(&v.to_le_bytes());
+        }
+        ng.extend_from_slice(data);
+        ng.resize(ng.len() + padded - data.len(), 0);
+        ng.extend_from_slice(&total.to_le_bytes());
+    }
+    let strip = |path: &Path| -> Vec<Value> {
+        let out = classify(&[], &[path]);
+        assert_eq!(
+            code(&out),
+            0,
+            "{}: {}",
+            path.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        flows(&out)
+            .into_iter()
+            .map(|mut v| {
+                v.as_object_mut().map(|o| o.remove("pcap"));
+                v
+            })
+            .collect()
+    };
+    let reference = strip(&shipped("quickstart.pcap"));
+    for (name, bytes) in [
+        ("nanos.pcap", nanos),
+        ("big-endian.pcap", be),
+        ("nanos.pcapng", ng),
+    ] {
+        let path = dir.path().join(name);
+        fs::write(&path, bytes).unwrap();
+        assert_eq!(
+            strip(&path),
+            reference,
+            "{name} differs from quickstart.pcap"
+        );
+    }
+}
+
+#[test]
+fn idle_udp_flow_expires_and_comes_back_as_a_new_record() {
+    let pcap = fs::read(shipped("quickstart.pcap")).unwrap();
+    let mut frames = frames(&pcap);
+    // The short flow's last packet (the capture's last) 200 s later: past the 120 s UDP timeout.
+    frames.last_mut().unwrap().0 += 200;
+    let mut bytes = pcap[..24].to_vec();
+    for (sec, usec, data) in &frames {
+        for v in [*sec, *usec, data.len() as u32, data.len() as u32] {
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
+        bytes.extend_from_slice(data);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gap.pcap");
+    fs::write(&path, bytes).unwrap();
+
+    let f = flows(&classify(&[], &[&path]));
+    assert_eq!(f.len(), 7, "the short flow twice: {f:?}");
+    let short: Vec<&Value> = f
+        .iter()
+        .filter(|r| r["dst"].as_str() == Some("203.0.113.9:9000"))
+        .collect();
+    assert_eq!(short.len(), 2, "{f:?}");
+    assert_flow(short[0], "pending", None, 2, 216, 0);
+    assert_flow(short[1], "pending", None, 1, 228, 0);
+    assert_eq!(short[1]["first_seen"].as_f64(), Some(1_700_000_200.62));
+    // The expired records come out before the flow that came back.
+    assert_eq!(
+        f.last().map(|r| r["first_seen"].as_f64()),
+        Some(Some(1_700_000_200.62))
+    );
+
+    let f = flows(&classify(&["--udp-timeout", "300"], &[&path]));
+    assert_eq!(f.len(), 6, "within a 300 s timeout it is one flow: {f:?}");
+    assert_flow(
+        flow(&f, "192.168.1.10:41000", "203.0.113.9:9000"),
+        "pending",
+        None,
+        3,
+        444,
+        0,
+    );
+}
+
+#[test]
+fn thread_count_does_not_change_the_output() {
+    let caps = [
+        shipped("fragmented-udp.pcap"),
+        shipped("quickstart.pcap"),
+        shipped("unknown-udp-50k.pcap"),
+    ];
+    let caps: Vec<&Path> = caps.iter().map(PathBuf::as_path).collect();
+    let one = classify(&["--threads", "1", "--summary"], &caps);
+    let four = classify(&["--threads", "4", "--summary"], &caps);
+    assert_eq!(code(&one), 0);
+    assert!(
+        one.stdout == four.stdout,
+        "--threads 4 differs from --threads 1"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Damaged input
 
