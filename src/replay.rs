@@ -199,12 +199,26 @@ fn run_shard(
         (Box::new(io::stdin()), None)
     } else {
         let f = File::open(path).map_err(CaptureError::Open)?;
-        let size = f.metadata().ok().map(|m| m.len());
-        (Box::new(f), size)
+        let meta = f.metadata().ok();
+        // Opening a directory succeeds on Unix; reading it fails, which would otherwise read
+        // as "not a capture".
+        if meta.as_ref().is_some_and(|m| m.is_dir()) {
+            return Err(CaptureError::Open(io::Error::new(
+                io::ErrorKind::IsADirectory,
+                "is a directory",
+            )));
+        }
+        (Box::new(f), meta.map(|m| m.len()))
     };
     let mut reader = match pcap_parser::create_reader(1 << 20, input) {
         Ok(r) => r,
         Err(PcapError::Eof) => return Err(CaptureError::Empty),
+        Err(PcapError::ReadError) => {
+            return Err(CaptureError::Read {
+                offset: 0,
+                source: io::Error::other("read failed"),
+            })
+        }
         Err(_) => return Err(CaptureError::NotACapture),
     };
     let engine = Engine::new(cfg.clone(), sigs);

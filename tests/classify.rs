@@ -869,6 +869,14 @@ fn corrupt_record_length_reports_flows_so_far_and_exits_2() {
 }
 
 #[test]
+fn directory_is_rejected_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("a-directory.pcap");
+    fs::create_dir(&sub).unwrap();
+    assert_rejected(&sub, "directory");
+}
+
+#[test]
 fn missing_file_is_rejected_with_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     assert_rejected(&dir.path().join("no-such-capture.pcap"), "cannot open");
