@@ -210,7 +210,12 @@ fn run_shard(
         }
         (Box::new(f), meta.map(|m| m.len()))
     };
-    let mut reader = match pcap_parser::create_reader(1 << 20, input) {
+    // pcap-parser decides the format from one read; from a pipe that read can be short.
+    let mut input = input;
+    let prefix =
+        read_header(&mut input).map_err(|source| CaptureError::Read { offset: 0, source })?;
+    let input: Box<dyn Read + Send> = Box::new(io::Cursor::new(prefix).chain(input));
+    let mut reader = match pcap_parser::create_reader(READ_BUFFER, input) {
         Ok(r) => r,
         Err(PcapError::Eof) => return Err(CaptureError::Empty),
         Err(PcapError::ReadError) => {
@@ -432,6 +437,40 @@ impl Iface {
             }
         };
         base.saturating_add_signed(self.offset.saturating_mul(1_000_000_000))
+    }
+}
+
+/// The reader's buffer, in bytes; also the most read ahead for the file header.
+const READ_BUFFER: usize = 1 << 20;
+
+/// Read the start of `input` until it holds the whole file header (24 bytes for pcap; the
+/// section header block for pcapng, whose length it gives), or the input ends.
+fn read_header(input: &mut impl Read) -> io::Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(256);
+    let mut chunk = [0u8; 4096];
+    let mut want = 24;
+    loop {
+        if let (Some(b"\x0a\x0d\x0d\x0a"), Some(len), Some(bom)) =
+            (buf.get(..4), buf.get(4..8), buf.get(8..12))
+        {
+            let len: [u8; 4] = len.try_into().unwrap_or_default();
+            let len = if bom == [0x4d, 0x3c, 0x2b, 0x1a] {
+                u32::from_le_bytes(len)
+            } else {
+                u32::from_be_bytes(len)
+            };
+            want = (len as usize).clamp(24, READ_BUFFER);
+        }
+        let Some(missing) = want.checked_sub(buf.len()).filter(|&m| m > 0) else {
+            return Ok(buf);
+        };
+        let n = missing.min(chunk.len());
+        match input.read(chunk.get_mut(..n).unwrap_or_default()) {
+            Ok(0) => return Ok(buf),
+            Ok(n) => buf.extend_from_slice(chunk.get(..n).unwrap_or_default()),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
     }
 }
 

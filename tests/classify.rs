@@ -5,7 +5,7 @@
 //! here check the exit codes and messages. Every run uses `--no-signatures`, so the results do
 //! not move with the signature set.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
@@ -970,23 +970,37 @@ fn closed_stdout_is_not_an_error() {
 
 #[test]
 fn stdin_dash_reads_a_capture() {
-    let cap = fs::read(shipped("quickstart.pcap")).unwrap();
-    let mut child = nfdpi()
-        .args(["classify", "--no-signatures", "--format", "jsonl", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(&cap).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
-    let f = flows(&out);
-    assert_eq!(f.len(), 6);
-    let by_pcap: BTreeMap<_, usize> = f.iter().fold(BTreeMap::new(), |mut m, r| {
-        *m.entry(r["pcap"].as_str().unwrap_or("").to_string())
-            .or_default() += 1;
-        m
-    });
-    assert_eq!(by_pcap.get("-"), Some(&6), "{by_pcap:?}");
+    for name in ["quickstart.pcap", "quickstart.pcapng"] {
+        let cap = fs::read(shipped(name)).unwrap();
+        // Whole, and as a slow pipe would deliver it: a first read shorter than the file header.
+        for first in [cap.len(), 10] {
+            let mut child = nfdpi()
+                .args(["classify", "--no-signatures", "--format", "jsonl", "-"])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let mut stdin = child.stdin.take().unwrap();
+            stdin.write_all(&cap[..first]).unwrap();
+            stdin.flush().unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            stdin.write_all(&cap[first..]).unwrap();
+            drop(stdin);
+            let out = child.wait_with_output().unwrap();
+            let what = format!("{name}, first write {first} bytes");
+            assert_eq!(
+                code(&out),
+                0,
+                "{what}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let f = flows(&out);
+            assert_eq!(f.len(), 6, "{what}");
+            assert!(
+                f.iter().all(|r| r["pcap"].as_str() == Some("-")),
+                "{what}: {f:?}"
+            );
+        }
+    }
 }
