@@ -657,14 +657,12 @@ fn thread_count_does_not_change_the_output() {
     let caps: Vec<&Path> = caps.iter().map(PathBuf::as_path).collect();
     let one = classify(&["--threads", "1", "--summary"], &caps);
     assert_eq!(code(&one), 0);
-    for n in ["4"] {
-        let many = classify(&["--threads", n, "--summary"], &caps);
-        assert_eq!(code(&many), 0);
-        assert!(
-            one.stdout == many.stdout,
-            "--threads {n} differs from --threads 1"
-        );
-    }
+    let four = classify(&["--threads", "4", "--summary"], &caps);
+    assert_eq!(code(&four), 0);
+    assert!(
+        one.stdout == four.stdout,
+        "--threads 4 differs from --threads 1"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1014,4 +1012,135 @@ fn stdin_dash_reads_a_capture() {
             );
         }
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Known engine bugs: each test shows one and is ignored until the fix lands (run them with
+// `cargo test --test classify -- --ignored`).
+
+/// A classic pcap (little-endian, microseconds) of `frames`, with link type `linktype`.
+fn pcap_of(linktype: u32, frames: &[(u32, u32, Vec<u8>)]) -> Vec<u8> {
+    let mut out = 0xa1b2_c3d4u32.to_le_bytes().to_vec();
+    out.extend_from_slice(&2u16.to_le_bytes());
+    out.extend_from_slice(&4u16.to_le_bytes());
+    for v in [0u32, 0, 65535, linktype] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    for (sec, usec, data) in frames {
+        for v in [*sec, *usec, data.len() as u32, data.len() as u32] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.extend_from_slice(data);
+    }
+    out
+}
+
+#[test]
+#[ignore = "engine bug: packet.rs takes IPv4 total length 0 (TSO/GSO, BIG TCP) as 0 bytes"]
+fn ipv4_total_length_0_counts_the_captured_length() {
+    // Captured on the sending host with segmentation offload, IPv4 total length reads 0; the
+    // budget must count the bytes the packet has, or such a flow is never cut.
+    let mut frames = frames(&fs::read(shipped("unknown-udp-50k.pcap")).unwrap());
+    for (_, _, data) in &mut frames {
+        data[14 + 2..14 + 4].copy_from_slice(&[0, 0]);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("total-length-0.pcap");
+    fs::write(&path, pcap_of(1, &frames)).unwrap();
+    let f = flows(&classify(&[], &[&path]));
+    assert_flow(&f[0], "drop", Some((11, 11264)), 50, 51200, 40);
+}
+
+#[test]
+#[ignore = "engine bug: Engine::drain does not count fragments still waiting for their first one"]
+fn fragments_never_placed_are_counted_as_orphaned_at_the_end() {
+    let (header, mut records) = split_records(&fs::read(shipped("fragmented-udp.pcap")).unwrap());
+    records.remove(6); // the first fragment of datagram 2: its other two never find a flow
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("no-first-fragment.pcap");
+    fs::write(&path, [header, records.concat()].concat()).unwrap();
+    let out = classify(&["--summary"], &[&path]);
+    let c = &summary(&out)["counters"];
+    assert_eq!(c["fragments_orphaned"].as_u64(), Some(2), "{c}");
+}
+
+#[test]
+#[ignore = "engine bug: a flow opened by a late fragment starts at its first fragment's time"]
+fn first_seen_is_the_earliest_fragment() {
+    // Datagram 1 sent last fragment first: the flow's first packet is the capture's first.
+    let mut frames = frames(&fs::read(shipped("fragmented-udp.pcap")).unwrap());
+    let data: Vec<Vec<u8>> = frames[..3].iter().rev().map(|f| f.2.clone()).collect();
+    for (f, d) in frames.iter_mut().zip(data) {
+        f.2 = d;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("first-datagram-reversed.pcap");
+    fs::write(&path, pcap_of(1, &frames)).unwrap();
+    let f = flows(&classify(&[], &[&path]));
+    let v4 = flow(&f, "10.0.0.1:5000", "10.0.0.2:6000");
+    assert_flow(v4, "drop", Some((11, 10832)), 13, 12400, 3);
+    assert_eq!(v4["first_seen"].as_f64(), Some(1_700_000_300.0), "{v4}");
+}
+
+#[test]
+#[ignore = "engine bug: flow/frag.rs keeps finished datagrams for 30 s; 65,536 fill the table"]
+fn fragments_of_many_datagrams_all_count() {
+    // 65,536 two-fragment datagrams from 10.0.0.1, then 10,000 from 10.0.0.3, 5 µs apart
+    // (0.76 s, well inside the 30 s fragment timeout): every fragment belongs to its flow.
+    let mut frames = Vec::new();
+    let mut t = 0u32;
+    for (src, n) in [(1u8, 65_536u32), (3, 10_000)] {
+        for id in 0..n {
+            // UDP header (length 8 + 24) and 24 bytes, cut after 16 bytes.
+            let mut udp = Vec::new();
+            for v in [5000u16, 6000, 32, 0] {
+                udp.extend_from_slice(&v.to_be_bytes());
+            }
+            udp.extend_from_slice(&[b'x'; 24]);
+            for (off, part) in [(0u16, &udp[..16]), (16, &udp[16..])] {
+                let mut h = etherparse::Ipv4Header::new(
+                    part.len() as u16,
+                    64,
+                    etherparse::IpNumber::UDP,
+                    [10, 0, 0, src],
+                    [10, 0, 0, 2],
+                )
+                .unwrap();
+                h.identification = id as u16;
+                h.more_fragments = off == 0;
+                h.fragment_offset = etherparse::IpFragOffset::try_new(off / 8).unwrap();
+                h.header_checksum = h.calc_header_checksum();
+                let mut ip = h.to_bytes().to_vec();
+                ip.extend_from_slice(part);
+                frames.push((1_700_000_000 + t / 1_000_000, t % 1_000_000, ip));
+                t += 5;
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many-fragmented-datagrams.pcap");
+    fs::write(&path, pcap_of(101, &frames)).unwrap(); // LINKTYPE_RAW
+    let out = classify(&["--budget", "1GB", "--summary"], &[&path]);
+    let f = flows(&out);
+    assert_eq!(f.len(), 2, "{f:?}");
+    assert_flow(
+        flow(&f, "10.0.0.1:5000", "10.0.0.2:6000"),
+        "pending",
+        None,
+        131_072,
+        4_718_592,
+        0,
+    );
+    assert_flow(
+        flow(&f, "10.0.0.3:5000", "10.0.0.2:6000"),
+        "pending",
+        None,
+        20_000,
+        720_000,
+        0,
+    );
+    assert_eq!(
+        summary(&out)["counters"]["fragments_orphaned"].as_u64(),
+        Some(0)
+    );
 }
