@@ -35,6 +35,10 @@ pub struct PacketVerdict {
 pub struct EngineConfig {
     pub table: TableConfig,
     pub policy: Policy,
+    /// Classify the flows inside GRE, VXLAN, GTP-U and CAPWAP tunnels instead of the tunnel
+    /// (offline, as nDPI reports them). Off for the live daemon: conntrack marks the outer
+    /// connection, and cutting one inner flow must not cut the whole tunnel.
+    pub decapsulate: bool,
 }
 
 /// A finished flow, as reported.
@@ -135,6 +139,7 @@ pub struct Engine {
     sigs: ArcSwap<SignatureSet>,
     policy: Policy,
     stats: Stats,
+    decapsulate: bool,
 }
 
 impl Engine {
@@ -145,6 +150,7 @@ impl Engine {
             sigs: ArcSwap::new(sigs),
             policy: cfg.policy,
             stats: Stats::default(),
+            decapsulate: cfg.decapsulate,
         }
     }
 
@@ -210,6 +216,14 @@ impl Engine {
                 return self.count(self.undecided(self.policy.on_unparsed));
             }
         };
+        // At most two tunnel layers (e.g. GRE inside GTP-U).
+        let mut pkt = pkt;
+        for _ in 0..2 {
+            match pkt.tunnel_inner() {
+                Some(inner) if self.decapsulate => pkt = inner,
+                _ => break,
+            }
+        }
         s.bytes.fetch_add(u64::from(pkt.ip_len), Relaxed);
         if pkt.proto != crate::packet::UDP && pkt.proto != crate::packet::TCP {
             s.other_ip.fetch_add(1, Relaxed);
@@ -242,20 +256,27 @@ impl Engine {
 
     fn first_fragment(&self, pkt: &Packet<'_>, id: FragId, now: u64) -> PacketVerdict {
         let (key, side) = FlowKey::of(pkt);
-        let waiting = self.frags.first(id, (key, side), now);
+        let Some(frag) = pkt.frag else {
+            return self.undecided(Verdict::Accept);
+        };
+        let waiting = self.frags.first(id, &frag, (key, side), now);
         self.on_flow(key, side, now, |st, dir| {
             // Fragments that overtook their first one count now, before this packet.
             if waiting.packets > 0 {
                 let i = dir as usize;
                 st.packets[i] = st.packets[i].saturating_add(waiting.packets);
                 st.bytes[i] = st.bytes[i].saturating_add(waiting.bytes);
+                st.first_seen = st.first_seen.min(waiting.first_seen);
             }
             self.step(st, dir, pkt.ip_len, now, Some(pkt))
         })
     }
 
     fn later_fragment(&self, pkt: &Packet<'_>, id: FragId, now: u64) -> PacketVerdict {
-        match self.frags.later(id, pkt.ip_len, now) {
+        let Some(frag) = pkt.frag else {
+            return self.undecided(Verdict::Accept);
+        };
+        match self.frags.later(id, &frag, pkt.ip_len, now) {
             Ok(Some((key, side))) => self
                 .table
                 .with_existing(&key, |st| {
@@ -383,6 +404,11 @@ impl Engine {
 
     /// End every flow (end of input) and append their records, oldest first.
     pub fn drain(&self, out: &mut Vec<FlowRecord>) {
+        // Fragments still waiting for their first one will never find it.
+        let lost = self.frags.sweep(u64::MAX);
+        self.stats
+            .fragments_orphaned
+            .fetch_add(u64::from(lost.packets), Relaxed);
         let mut flows = Vec::new();
         self.table.drain(&mut flows);
         self.records(flows, out);

@@ -123,6 +123,7 @@ fn engine_config(
             marks,
             ..Policy::default()
         },
+        decapsulate: false,
     })
 }
 
@@ -132,7 +133,11 @@ fn classify(args: cli::ClassifyArgs) -> ExitCode {
         Err(code) => return code,
     };
     let cfg = match engine_config(&args.policy, &sigs, MarkLayout::default()) {
-        Ok(c) => c,
+        // Offline, flows inside tunnels are reported as nDPI reports them.
+        Ok(c) => EngineConfig {
+            decapsulate: true,
+            ..c
+        },
         Err(e) => {
             eprintln!("nfdpi: {e}");
             return ExitCode::from(EXIT_USAGE);

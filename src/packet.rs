@@ -68,6 +68,8 @@ pub struct Fragment {
     pub offset: u32,
     /// More fragments follow.
     pub more: bool,
+    /// Bytes of datagram data this fragment carries.
+    pub len: u32,
 }
 
 /// A view of one IP packet. Borrowed from the caller's buffer; nothing is copied.
@@ -181,21 +183,36 @@ impl<'a> Packet<'a> {
         let (src, dst, ip_len, payload, frag) = match &sliced.net {
             Some(LaxNetSlice::Ipv4(v4)) => {
                 let h = v4.header();
+                let header_len = u32::from(h.ihl()) * 4;
+                // A total length of 0 is what a sender's capture shows under TCP segmentation
+                // offload (or BIG TCP): the captured length is then the only length there is.
+                let ip_len = match u32::from(h.total_len()) {
+                    0 => header_len + v4.payload().payload.len() as u32,
+                    n => n,
+                };
                 let frag = if h.is_fragmenting_payload() {
                     Some(Fragment {
                         id: u32::from(h.identification()),
                         offset: u32::from(h.fragments_offset().value()) * 8,
                         more: h.more_fragments(),
+                        len: ip_len.saturating_sub(header_len),
                     })
                 } else {
                     None
                 };
                 let src = IpAddr::V4(Ipv4Addr::from(h.source()));
                 let dst = IpAddr::V4(Ipv4Addr::from(h.destination()));
-                (src, dst, u32::from(h.total_len()), v4.payload(), frag)
+                (src, dst, ip_len, v4.payload(), frag)
             }
             Some(LaxNetSlice::Ipv6(v6)) => {
                 let h = v6.header();
+                let data_len = v6.payload().payload.len() as u32;
+                // Payload length 0: a jumbogram or a segmentation-offload capture; use what
+                // was captured.
+                let ip_len = match u32::from(h.payload_length()) {
+                    0 => 40 + v6.extensions().slice().len() as u32 + data_len,
+                    n => 40 + n,
+                };
                 let frag = v6.extensions().clone().into_iter().find_map(|e| match e {
                     etherparse::Ipv6ExtensionSlice::Fragment(f) => Some(f.to_header()),
                     _ => None,
@@ -206,17 +223,12 @@ impl<'a> Packet<'a> {
                         id: f.identification,
                         offset: u32::from(f.fragment_offset.value()) * 8,
                         more: f.more_fragments,
+                        len: data_len,
                     })
                 });
                 let src = IpAddr::V6(Ipv6Addr::from(h.source()));
                 let dst = IpAddr::V6(Ipv6Addr::from(h.destination()));
-                (
-                    src,
-                    dst,
-                    40 + u32::from(h.payload_length()),
-                    v6.payload(),
-                    frag,
-                )
+                (src, dst, ip_len, v6.payload(), frag)
             }
             Some(LaxNetSlice::Arp(_)) => return Err(ParseError::NotIp),
             // Etherparse stops at unknown EtherTypes (ARP, LLDP…); a known but broken IP header
@@ -277,6 +289,122 @@ impl<'a> Packet<'a> {
             _ => {}
         }
         Ok(pkt)
+    }
+}
+
+/// UDP port of GTP user-plane tunnels.
+const GTP_U: u16 = 2152;
+/// UDP port of VXLAN.
+const VXLAN: u16 = 4789;
+/// UDP port of CAPWAP data channels.
+const CAPWAP_DATA: u16 = 5247;
+const GRE: u8 = 47;
+
+impl<'a> Packet<'a> {
+    /// The packet carried inside a tunnel this packet belongs to, if it is one nfdpi opens:
+    /// GRE (IP, Ethernet or PPP inside; PPTP's enhanced GRE too), VXLAN, GTP-U and CAPWAP data
+    /// (802.11 with LLC/SNAP inside). `None` when this is no such tunnel packet, or its inner
+    /// packet is not IP. Offline reports name inner flows as nDPI does; the live daemon keeps
+    /// the outer flow, which is what conntrack marks.
+    pub fn tunnel_inner(&self) -> Option<Packet<'a>> {
+        if self.frag.is_some_and(|f| f.offset != 0 || f.more) {
+            return None;
+        }
+        let p = self.payload;
+        let inner = match self.proto {
+            GRE => Self::from_gre(p),
+            UDP if self.dport == VXLAN || self.sport == VXLAN => {
+                // Flags with the I bit (VNI valid), then 7 bytes; Ethernet follows.
+                (p.first()? & 0x08 != 0).then_some(())?;
+                Self::from_link(LinkType::Ethernet, p.get(8..)?)
+            }
+            UDP if self.dport == GTP_U || self.sport == GTP_U => Self::from_gtp_u(p),
+            UDP if self.dport == CAPWAP_DATA || self.sport == CAPWAP_DATA => Self::from_capwap(p),
+            _ => return None,
+        };
+        inner.ok()
+    }
+
+    fn from_gre(p: &'a [u8]) -> Result<Self, ParseError> {
+        let flags = be16(p, 0).ok_or(ParseError::Malformed)?;
+        let proto = be16(p, 2).ok_or(ParseError::Malformed)?;
+        let mut at = 4usize;
+        if flags & 0x8000 != 0 {
+            at += 4; // checksum + reserved (version 0)
+        }
+        if flags & 0x2000 != 0 {
+            at += 4; // key (version 1: payload length + call id)
+        }
+        if flags & 0x1000 != 0 {
+            at += 4; // sequence number
+        }
+        if flags & 0x0007 == 1 && flags & 0x0080 != 0 {
+            at += 4; // acknowledgement number (enhanced GRE)
+        }
+        let rest = p.get(at..).ok_or(ParseError::Malformed)?;
+        match proto {
+            0x0800 | 0x86dd => Self::from_ip(rest),
+            0x6558 => Self::from_link(LinkType::Ethernet, rest),
+            0x880b => Self::from_ppp(rest),
+            _ => Err(ParseError::NotIp),
+        }
+    }
+
+    /// PPP: optional address/control (FF 03), then a 1- or 2-byte protocol.
+    fn from_ppp(p: &'a [u8]) -> Result<Self, ParseError> {
+        let p = if p.starts_with(&[0xff, 0x03]) {
+            p.get(2..).ok_or(ParseError::Malformed)?
+        } else {
+            p
+        };
+        let first = *p.first().ok_or(ParseError::Malformed)?;
+        let (proto, at) = if first & 1 == 1 {
+            (u16::from(first), 1)
+        } else {
+            (be16(p, 0).ok_or(ParseError::Malformed)?, 2)
+        };
+        match proto {
+            0x21 | 0x57 => Self::from_ip(p.get(at..).ok_or(ParseError::Malformed)?),
+            _ => Err(ParseError::NotIp),
+        }
+    }
+
+    /// GTP-U: version 1 G-PDU (type 0xFF); 8-byte header, 4 more when any of E/S/PN is set,
+    /// then the chain of extension headers (length in 4-byte units, next type in the last byte).
+    fn from_gtp_u(p: &'a [u8]) -> Result<Self, ParseError> {
+        let flags = *p.first().ok_or(ParseError::Malformed)?;
+        if flags >> 5 != 1 || p.get(1) != Some(&0xff) {
+            return Err(ParseError::NotIp);
+        }
+        let mut at = 8usize;
+        if flags & 0x07 != 0 {
+            at = 12;
+            let mut next = *p.get(11).ok_or(ParseError::Malformed)?;
+            while flags & 0x04 != 0 && next != 0 {
+                let len = usize::from(*p.get(at).ok_or(ParseError::Malformed)?) * 4;
+                if len == 0 {
+                    return Err(ParseError::Malformed);
+                }
+                next = *p.get(at + len - 1).ok_or(ParseError::Malformed)?;
+                at += len;
+            }
+        }
+        Self::from_ip(p.get(at..).ok_or(ParseError::Malformed)?)
+    }
+
+    /// CAPWAP data: a header of HLEN × 4 bytes, a 24-byte 802.11 data header, LLC/SNAP with
+    /// the EtherType, then the packet.
+    fn from_capwap(p: &'a [u8]) -> Result<Self, ParseError> {
+        if p.first() != Some(&0) {
+            return Err(ParseError::NotIp); // preamble: version 0, type 0 (not DTLS-wrapped)
+        }
+        let hlen = usize::from(*p.get(1).ok_or(ParseError::Malformed)? >> 3) * 4;
+        let llc = p.get(hlen + 24..).ok_or(ParseError::Malformed)?;
+        if !llc.starts_with(&[0xaa, 0xaa, 0x03]) {
+            return Err(ParseError::NotIp);
+        }
+        let ether = be16(llc, 6).ok_or(ParseError::Malformed)?;
+        Self::from_ether_type(ether, llc.get(8..).ok_or(ParseError::Malformed)?)
     }
 }
 

@@ -1036,7 +1036,6 @@ fn pcap_of(linktype: u32, frames: &[(u32, u32, Vec<u8>)]) -> Vec<u8> {
 }
 
 #[test]
-#[ignore = "engine bug: packet.rs takes IPv4 total length 0 (TSO/GSO, BIG TCP) as 0 bytes"]
 fn ipv4_total_length_0_counts_the_captured_length() {
     // Captured on the sending host with segmentation offload, IPv4 total length reads 0; the
     // budget must count the bytes the packet has, or such a flow is never cut.
@@ -1052,7 +1051,6 @@ fn ipv4_total_length_0_counts_the_captured_length() {
 }
 
 #[test]
-#[ignore = "engine bug: Engine::drain does not count fragments still waiting for their first one"]
 fn fragments_never_placed_are_counted_as_orphaned_at_the_end() {
     let (header, mut records) = split_records(&fs::read(shipped("fragmented-udp.pcap")).unwrap());
     records.remove(6); // the first fragment of datagram 2: its other two never find a flow
@@ -1065,7 +1063,6 @@ fn fragments_never_placed_are_counted_as_orphaned_at_the_end() {
 }
 
 #[test]
-#[ignore = "engine bug: a flow opened by a late fragment starts at its first fragment's time"]
 fn first_seen_is_the_earliest_fragment() {
     // Datagram 1 sent last fragment first: the flow's first packet is the capture's first.
     let mut frames = frames(&fs::read(shipped("fragmented-udp.pcap")).unwrap());
@@ -1083,7 +1080,6 @@ fn first_seen_is_the_earliest_fragment() {
 }
 
 #[test]
-#[ignore = "engine bug: flow/frag.rs keeps finished datagrams for 30 s; 65,536 fill the table"]
 fn fragments_of_many_datagrams_all_count() {
     // 65,536 two-fragment datagrams from 10.0.0.1, then 10,000 from 10.0.0.3, 5 µs apart
     // (0.76 s, well inside the 30 s fragment timeout): every fragment belongs to its flow.

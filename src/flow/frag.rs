@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use dashmap::DashMap;
 
 use super::key::{FlowKey, Side};
+use crate::packet::Fragment;
 
 /// Identity of one fragmented datagram.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -24,6 +25,18 @@ pub struct FragId {
 pub struct Waiting {
     pub packets: u32,
     pub bytes: u64,
+    /// Time of the earliest of them (0 when none).
+    pub first_seen: u64,
+}
+
+impl Waiting {
+    fn add(&mut self, ip_len: u32, now: u64) {
+        if self.packets == 0 || now < self.first_seen {
+            self.first_seen = now;
+        }
+        self.packets += 1;
+        self.bytes += u64::from(ip_len);
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -31,6 +44,32 @@ struct Entry {
     flow: Option<(FlowKey, Side)>,
     waiting: Waiting,
     last_seen: u64,
+    /// Datagram data bytes seen so far, and the datagram's length once its last fragment came.
+    seen: u32,
+    total: Option<u32>,
+}
+
+impl Entry {
+    fn new(now: u64) -> Self {
+        Entry {
+            flow: None,
+            waiting: Waiting::default(),
+            last_seen: now,
+            seen: 0,
+            total: None,
+        }
+    }
+
+    /// Count one fragment's data; true once the whole datagram has been seen, so the entry can
+    /// go at once instead of holding a place for the reassembly timeout.
+    fn account(&mut self, frag: &Fragment, now: u64) -> bool {
+        self.last_seen = now;
+        self.seen = self.seen.saturating_add(frag.len);
+        if !frag.more {
+            self.total = Some(frag.offset.saturating_add(frag.len));
+        }
+        self.flow.is_some() && self.total.is_some_and(|t| self.seen >= t)
+    }
 }
 
 /// Datagram id → flow, for fragments.
@@ -57,21 +96,24 @@ impl Default for FragTable {
 
 impl FragTable {
     /// The first fragment of `id` belongs to `flow`; returns fragments that were waiting for it.
-    pub fn first(&self, id: FragId, flow: (FlowKey, Side), now: u64) -> Waiting {
+    pub fn first(&self, id: FragId, frag: &Fragment, flow: (FlowKey, Side), now: u64) -> Waiting {
         match self.map.entry(id) {
             dashmap::mapref::entry::Entry::Occupied(mut e) => {
-                let e = e.get_mut();
-                e.flow = Some(flow);
-                e.last_seen = now;
-                std::mem::take(&mut e.waiting)
+                let entry = e.get_mut();
+                entry.flow = Some(flow);
+                let waiting = std::mem::take(&mut entry.waiting);
+                if entry.account(frag, now) {
+                    e.remove();
+                    self.len.fetch_sub(1, Ordering::Relaxed);
+                }
+                waiting
             }
             dashmap::mapref::entry::Entry::Vacant(v) => {
                 if self.admit() {
-                    v.insert(Entry {
-                        flow: Some(flow),
-                        waiting: Waiting::default(),
-                        last_seen: now,
-                    });
+                    let mut entry = Entry::new(now);
+                    entry.flow = Some(flow);
+                    entry.account(frag, now);
+                    v.insert(entry);
                 }
                 Waiting::default()
             }
@@ -81,29 +123,34 @@ impl FragTable {
     /// A later fragment of `id`: its flow if known; otherwise it is kept waiting (`None`).
     /// Returns `Err(())` when it can be neither placed nor kept (table full).
     #[allow(clippy::result_unit_err)]
-    pub fn later(&self, id: FragId, ip_len: u32, now: u64) -> Result<Option<(FlowKey, Side)>, ()> {
+    pub fn later(
+        &self,
+        id: FragId,
+        frag: &Fragment,
+        ip_len: u32,
+        now: u64,
+    ) -> Result<Option<(FlowKey, Side)>, ()> {
         match self.map.entry(id) {
             dashmap::mapref::entry::Entry::Occupied(mut e) => {
-                let e = e.get_mut();
-                e.last_seen = now;
-                if e.flow.is_none() {
-                    e.waiting.packets += 1;
-                    e.waiting.bytes += u64::from(ip_len);
+                let entry = e.get_mut();
+                if entry.flow.is_none() {
+                    entry.waiting.add(ip_len, now);
                 }
-                Ok(e.flow)
+                let flow = entry.flow;
+                if entry.account(frag, now) {
+                    e.remove();
+                    self.len.fetch_sub(1, Ordering::Relaxed);
+                }
+                Ok(flow)
             }
             dashmap::mapref::entry::Entry::Vacant(v) => {
                 if !self.admit() {
                     return Err(());
                 }
-                v.insert(Entry {
-                    flow: None,
-                    waiting: Waiting {
-                        packets: 1,
-                        bytes: u64::from(ip_len),
-                    },
-                    last_seen: now,
-                });
+                let mut entry = Entry::new(now);
+                entry.waiting.add(ip_len, now);
+                entry.account(frag, now);
+                v.insert(entry);
                 Ok(None)
             }
         }
@@ -116,7 +163,7 @@ impl FragTable {
         let mut removed = 0;
         let timeout = self.timeout;
         self.map.retain(|_, e| {
-            if now > e.last_seen.saturating_add(timeout) {
+            if now == u64::MAX || now > e.last_seen.saturating_add(timeout) {
                 lost.packets += e.waiting.packets;
                 lost.bytes += e.waiting.bytes;
                 removed += 1;
