@@ -1,0 +1,764 @@
+//! The live packet source and sink: one receive loop per NFQUEUE queue, the clock, exactly one
+//! verdict for every packet id, fail-open and queue length, signals, privileges and counters.
+//! It does not parse packets or decide anything: every packet goes to
+//! [`Engine::process_ip`], and the engine's answer is turned into an NFQUEUE verdict and mark.
+//!
+//! This is the only file that reads the clock (`Instant::now`, `SystemTime::now`).
+//!
+//! Threads: the caller's thread handles signals (`sigtimedwait`) and logs counters; one thread
+//! per queue receives and verdicts; one sweeper expires idle flows on a timer. Shutdown wakes
+//! the receive threads out of their blocking `recv()` with SIGUSR2 (installed without
+//! SA_RESTART), because the `nfq` crate gives no access to its socket.
+
+use std::collections::BTreeMap;
+use std::ffi::CString;
+use std::io;
+use std::os::unix::thread::JoinHandleExt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed, Ordering::SeqCst};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use nfq::{Message, Queue, Verdict as NfVerdict};
+use tracing::{debug, error, info, warn};
+
+use crate::engine::{Engine, MarkLayout, PacketVerdict, SignatureSet, Verdict};
+use crate::stats::{DaemonSnapshot, DaemonStats};
+
+/// Where the kernel reports its per-queue counters.
+pub const PROC_QUEUES: &str = "/proc/net/netfilter/nfnetlink_queue";
+/// Time between sweeps of idle flows.
+pub const SWEEP_INTERVAL: Duration = Duration::from_secs(1);
+/// Shortest wait before reopening a broken queue socket; doubles per failure up to
+/// [`REOPEN_MAX_DELAY`].
+pub const REOPEN_MIN_DELAY: Duration = Duration::from_secs(1);
+/// Longest wait between reopen attempts.
+pub const REOPEN_MAX_DELAY: Duration = Duration::from_secs(30);
+/// Consecutive receive (or verdict) errors after which a socket counts as broken.
+const BROKEN_AFTER: u32 = 3;
+/// At shutdown, packets already received are verdicted for at most this long.
+const DRAIN_FOR: Duration = Duration::from_secs(1);
+/// Linux `CAP_NET_ADMIN`.
+const CAP_NET_ADMIN: u32 = 12;
+
+/// How decided packets are handed back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VerdictMode {
+    /// Decided packets: NF_REPEAT with the mark merged in, so the ruleset saves it to the
+    /// connection; pending packets: NF_ACCEPT.
+    Repeat,
+    /// NF_ACCEPT or NF_DROP with the mark.
+    Accept,
+}
+
+/// The daemon's configuration (the engine has its own).
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    /// Queue numbers; one receive thread each.
+    pub queues: Vec<u16>,
+    pub verdict: VerdictMode,
+    /// Let the kernel accept packets when a queue is full.
+    pub fail_open: bool,
+    /// Kernel queue length, packets.
+    pub queue_maxlen: u32,
+    /// Time between counter lines.
+    pub stats_interval: Duration,
+    /// Switch to this user after binding, keeping only CAP_NET_ADMIN.
+    pub user: Option<String>,
+    /// The mark layout (the same as the engine's policy).
+    pub marks: MarkLayout,
+}
+
+/// Loads and validates a new signature set (SIGHUP). Errors are rendered messages.
+pub type Reload = Box<dyn Fn() -> Result<Arc<SignatureSet>, Vec<String>> + Send>;
+
+/// Why the daemon could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(
+        "binding NFQUEUE {queue} needs CAP_NET_ADMIN, which this process lacks ({source}); run it as \
+         root, with `setcap cap_net_admin+ep`, or from the systemd unit (AmbientCapabilities=CAP_NET_ADMIN)"
+    )]
+    Permission { queue: u16, source: io::Error },
+    #[error("NFQUEUE {queue} is already bound by another process ({source}); stop it or pick other queues")]
+    Busy { queue: u16, source: io::Error },
+    #[error("cannot open or bind NFQUEUE {queue}: {source}")]
+    Bind { queue: u16, source: io::Error },
+    #[error("cannot switch to user `{user}`: {reason}")]
+    User { user: String, reason: String },
+    #[error("cannot start: {0}")]
+    Setup(String),
+}
+
+impl RunError {
+    /// True for errors of privileges or configuration (exit code 2), false for runtime ones.
+    pub fn is_config(&self) -> bool {
+        matches!(
+            self,
+            RunError::Permission { .. } | RunError::Busy { .. } | RunError::User { .. }
+        )
+    }
+}
+
+/// Wall-clock nanoseconds since the epoch, advanced by a monotonic clock so that time never
+/// runs backwards within one run.
+#[derive(Clone, Copy, Debug)]
+struct Clock {
+    base: u64,
+    start: Instant,
+}
+
+impl Clock {
+    fn new() -> Self {
+        let base = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        Clock {
+            base,
+            start: Instant::now(),
+        }
+    }
+
+    fn now(&self) -> u64 {
+        self.base
+            .saturating_add(self.start.elapsed().as_nanos() as u64)
+    }
+}
+
+/// One queue's line of `/proc/net/netfilter/nfnetlink_queue`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KernelQueue {
+    pub queue: u16,
+    /// Netlink port id of the listener.
+    pub portid: u32,
+    /// Packets waiting in the queue now.
+    pub queue_total: u64,
+    /// Packets dropped because the queue was full (accepted instead with fail-open).
+    pub queue_dropped: u64,
+    /// Packets dropped because the netlink socket buffer was full.
+    pub user_dropped: u64,
+    /// Packet ids handed out so far (packets queued since the queue was bound).
+    pub id_sequence: u64,
+}
+
+/// Parse `/proc/net/netfilter/nfnetlink_queue`; malformed lines are skipped.
+pub fn parse_proc_queues(text: &str) -> Vec<KernelQueue> {
+    text.lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let n = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok());
+            Some(KernelQueue {
+                queue: f.first()?.parse().ok()?,
+                portid: f.get(1)?.parse().ok()?,
+                queue_total: n(2)?,
+                queue_dropped: n(5)?,
+                user_dropped: n(6)?,
+                id_sequence: n(7)?,
+            })
+        })
+        .collect()
+}
+
+fn kernel_queues(queues: &[u16]) -> Vec<KernelQueue> {
+    std::fs::read_to_string(PROC_QUEUES)
+        .map(|t| {
+            parse_proc_queues(&t)
+                .into_iter()
+                .filter(|k| queues.contains(&k.queue))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn errno(e: &io::Error) -> i32 {
+    e.raw_os_error().unwrap_or(0)
+}
+
+fn bind_error(queue: u16, source: io::Error) -> RunError {
+    match errno(&source) {
+        libc::EPERM | libc::EACCES => RunError::Permission { queue, source },
+        libc::EBUSY => RunError::Busy { queue, source },
+        _ => RunError::Bind { queue, source },
+    }
+}
+
+fn open_queue(q: u16, cfg: &RunConfig) -> Result<Queue, RunError> {
+    let mut queue = Queue::open().map_err(|e| bind_error(q, e))?;
+    queue.bind(q).map_err(|e| bind_error(q, e))?;
+    queue
+        .set_fail_open(q, cfg.fail_open)
+        .map_err(|e| bind_error(q, e))?;
+    queue
+        .set_queue_max_len(q, cfg.queue_maxlen)
+        .map_err(|e| bind_error(q, e))?;
+    Ok(queue)
+}
+
+/// Everything a receive thread shares with the others.
+struct Shared {
+    cfg: RunConfig,
+    engine: Arc<Engine>,
+    stats: DaemonStats,
+    stop: AtomicBool,
+    clock: Clock,
+    warned_requeue: AtomicBool,
+    /// Verdicts sent by each queue's thread (for the final line).
+    per_queue: Vec<AtomicU64>,
+}
+
+impl Shared {
+    /// Verdict one packet. Returns false when the verdict could not be sent.
+    fn handle(&self, queue: &mut Queue, idx: usize, mut msg: Message) -> Result<(), io::Error> {
+        let s = &self.stats;
+        s.received.fetch_add(1, Relaxed);
+        let marks = self.cfg.marks;
+        let decided_bits = marks.accept | marks.drop;
+        let mark = msg.get_nfmark();
+        let verdict = if mark & decided_bits != 0 {
+            // It was verdicted before (NF_REPEAT) and the ruleset queued it again instead of
+            // obeying the mark. Verdict it from the mark: repeating would loop for ever.
+            s.requeued_marked.fetch_add(1, Relaxed);
+            if !self.warned_requeue.swap(true, Relaxed) {
+                warn!(
+                    queue = msg.get_queue_num(),
+                    mark = format_args!("{mark:#x}"),
+                    "a packet came back to the queue carrying nfdpi's decision: the ruleset does not act on \
+                     the mark (use the rules of `nfdpi iptables`); verdicting such packets from their mark"
+                );
+            }
+            if mark & marks.drop != 0 {
+                NfVerdict::Drop
+            } else {
+                NfVerdict::Accept
+            }
+        } else {
+            let now = self.clock.now();
+            let v = catch_unwind(AssertUnwindSafe(|| {
+                self.engine.process_ip(msg.get_payload(), now)
+            }))
+            .unwrap_or_else(|_| {
+                s.engine_panics.fetch_add(1, Relaxed);
+                PacketVerdict {
+                    verdict: Verdict::Accept,
+                    mark: 0,
+                    decided: false,
+                }
+            });
+            if v.mark != 0 {
+                msg.set_nfmark(marks.apply(mark, v.mark));
+            }
+            match (self.cfg.verdict, v.decided, v.verdict) {
+                (VerdictMode::Repeat, true, _) => {
+                    s.repeats.fetch_add(1, Relaxed);
+                    NfVerdict::Repeat
+                }
+                (_, _, Verdict::Accept) => NfVerdict::Accept,
+                (_, _, Verdict::Drop) => NfVerdict::Drop,
+            }
+        };
+        msg.set_verdict(verdict);
+        match queue.verdict(msg) {
+            Ok(()) => {
+                s.verdicted.fetch_add(1, Relaxed);
+                if let Some(c) = self.per_queue.get(idx) {
+                    c.fetch_add(1, Relaxed);
+                }
+                Ok(())
+            }
+            Err(e) => {
+                s.verdict_errors.fetch_add(1, Relaxed);
+                Err(e)
+            }
+        }
+    }
+
+    /// Sleep up to `d`, waking early when asked to stop. Returns false when stopping.
+    fn sleep(&self, d: Duration) -> bool {
+        let end = Instant::now() + d;
+        while !self.stop.load(SeqCst) {
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return true;
+            }
+            thread::sleep(left.min(Duration::from_millis(50)));
+        }
+        false
+    }
+}
+
+/// The receive loop of one queue: receive, verdict, survive errors, reopen a broken socket
+/// (rate-limited), and at shutdown verdict what is in hand and unbind.
+fn receive_loop(sh: Arc<Shared>, idx: usize, qnum: u16, mut queue: Queue) {
+    let mut errors = 0u32;
+    let mut delay = REOPEN_MIN_DELAY;
+    let mut last_reopen: Option<Instant> = None;
+    let mut warned_enobufs = Instant::now() - Duration::from_secs(3600);
+    while !sh.stop.load(SeqCst) {
+        let broken = match catch_unwind(AssertUnwindSafe(|| queue.recv())) {
+            Ok(Ok(msg)) => match sh.handle(&mut queue, idx, msg) {
+                Ok(()) => {
+                    errors = 0;
+                    false
+                }
+                Err(e) => {
+                    errors += 1;
+                    warn!(queue = qnum, error = %e, "verdict not accepted by the kernel");
+                    errors >= BROKEN_AFTER
+                }
+            },
+            Ok(Err(e)) => {
+                match errno(&e) {
+                    libc::EINTR | libc::EAGAIN => false,
+                    libc::ENOBUFS => {
+                        sh.stats.enobufs.fetch_add(1, Relaxed);
+                        if warned_enobufs.elapsed() > Duration::from_secs(10) {
+                            warned_enobufs = Instant::now();
+                            warn!(queue = qnum, "ENOBUFS: the socket buffer overflowed; the kernel dropped messages");
+                        }
+                        false
+                    }
+                    _ => {
+                        sh.stats.recv_errors.fetch_add(1, Relaxed);
+                        errors += 1;
+                        warn!(queue = qnum, error = %e, "receive error");
+                        errors >= BROKEN_AFTER
+                    }
+                }
+            }
+            Err(_) => {
+                sh.stats.recv_errors.fetch_add(1, Relaxed);
+                error!(
+                    queue = qnum,
+                    "the netlink receive path panicked; reopening the queue"
+                );
+                true
+            }
+        };
+        if !broken {
+            continue;
+        }
+        // Closing the socket unbinds the queue (the kernel verdicts what it still holds);
+        // only then can a new socket bind it.
+        drop(queue);
+        if last_reopen.is_some_and(|t| t.elapsed() > REOPEN_MAX_DELAY * 2) {
+            delay = REOPEN_MIN_DELAY;
+        }
+        queue = loop {
+            warn!(
+                queue = qnum,
+                wait_ms = delay.as_millis() as u64,
+                "queue socket broken; reopening"
+            );
+            if !sh.sleep(delay) {
+                return;
+            }
+            last_reopen = Some(Instant::now());
+            delay = (delay * 2).min(REOPEN_MAX_DELAY);
+            match open_queue(qnum, &sh.cfg) {
+                Ok(q) => {
+                    sh.stats.reopens.fetch_add(1, Relaxed);
+                    info!(queue = qnum, "queue reopened");
+                    break q;
+                }
+                Err(e) => error!(queue = qnum, error = %e, "reopen failed"),
+            }
+        };
+        errors = 0;
+    }
+    // Shutdown: verdict what the crate already holds and what is waiting, then unbind.
+    queue.set_nonblocking(true);
+    let end = Instant::now() + DRAIN_FOR;
+    while Instant::now() < end {
+        match catch_unwind(AssertUnwindSafe(|| queue.recv())) {
+            Ok(Ok(msg)) => {
+                let _ = sh.handle(&mut queue, idx, msg);
+            }
+            Ok(Err(e)) if errno(&e) == libc::EINTR => {}
+            _ => break,
+        }
+    }
+    if let Err(e) = queue.unbind(qnum) {
+        debug!(queue = qnum, error = %e, "unbind");
+    }
+}
+
+extern "C" fn wake(_: libc::c_int) {}
+
+/// Block the control signals in this thread (and so in every thread spawned after) and install
+/// the SIGUSR2 handler that interrupts a blocking `recv()`.
+fn setup_signals() -> Result<libc::sigset_t, RunError> {
+    // SAFETY: plain libc signal-mask and sigaction calls on zero-initialised structures.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for s in [libc::SIGHUP, libc::SIGINT, libc::SIGTERM, libc::SIGUSR1] {
+            libc::sigaddset(&mut set, s);
+        }
+        if libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) != 0 {
+            return Err(RunError::Setup("cannot block signals".into()));
+        }
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = wake as *const () as usize;
+        sa.sa_flags = 0; // no SA_RESTART: recv() must return EINTR
+        libc::sigemptyset(&mut sa.sa_mask);
+        if libc::sigaction(libc::SIGUSR2, &sa, std::ptr::null_mut()) != 0 {
+            return Err(RunError::Setup(format!(
+                "sigaction: {}",
+                io::Error::last_os_error()
+            )));
+        }
+        Ok(set)
+    }
+}
+
+/// Wait for one of `set` for at most `d`; None on timeout.
+fn wait_signal(set: &libc::sigset_t, d: Duration) -> Option<i32> {
+    let ts = libc::timespec {
+        tv_sec: d.as_secs() as libc::time_t,
+        tv_nsec: d.subsec_nanos() as libc::c_long,
+    };
+    // SAFETY: `set` is an initialised sigset; a null siginfo pointer is allowed.
+    let r = unsafe { libc::sigtimedwait(set, std::ptr::null_mut(), &ts) };
+    (r > 0).then_some(r)
+}
+
+#[repr(C)]
+struct CapHeader {
+    version: u32,
+    pid: libc::c_int,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct CapData {
+    effective: u32,
+    permitted: u32,
+    inheritable: u32,
+}
+
+/// Become `user` (its uid, primary gid, no supplementary groups), keeping CAP_NET_ADMIN only.
+/// Must run before any other thread exists: capabilities are per thread.
+pub fn drop_privileges(user: &str) -> Result<(), RunError> {
+    let fail = |reason: String| RunError::User {
+        user: user.to_string(),
+        reason,
+    };
+    let cname = CString::new(user).map_err(|_| fail("the name contains a NUL byte".into()))?;
+    // SAFETY: getpwnam_r writes into `pwd` and `buf`, both live for the call; the results are
+    // copied out before they go away. The other calls take plain integers or local structs.
+    unsafe {
+        let mut pwd: libc::passwd = std::mem::zeroed();
+        let mut buf = vec![0 as libc::c_char; 16384];
+        let mut result: *mut libc::passwd = std::ptr::null_mut();
+        let r = libc::getpwnam_r(
+            cname.as_ptr(),
+            &mut pwd,
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut result,
+        );
+        if r != 0 || result.is_null() {
+            return Err(fail("no such user".into()));
+        }
+        let (uid, gid) = (pwd.pw_uid, pwd.pw_gid);
+        if libc::prctl(libc::PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0 {
+            return Err(fail(format!(
+                "prctl(PR_SET_KEEPCAPS): {}",
+                io::Error::last_os_error()
+            )));
+        }
+        if libc::setgroups(1, &gid) != 0 {
+            return Err(fail(format!("setgroups: {}", io::Error::last_os_error())));
+        }
+        if libc::setgid(gid) != 0 {
+            return Err(fail(format!(
+                "setgid({gid}): {}",
+                io::Error::last_os_error()
+            )));
+        }
+        if libc::setuid(uid) != 0 {
+            return Err(fail(format!(
+                "setuid({uid}): {}",
+                io::Error::last_os_error()
+            )));
+        }
+        let hdr = CapHeader {
+            version: 0x2008_0522,
+            pid: 0,
+        }; // _LINUX_CAPABILITY_VERSION_3
+        let bit = 1u32 << CAP_NET_ADMIN;
+        let data = [
+            CapData {
+                effective: bit,
+                permitted: bit,
+                inheritable: 0,
+            },
+            CapData::default(),
+        ];
+        if libc::syscall(libc::SYS_capset, &hdr as *const CapHeader, data.as_ptr()) != 0 {
+            return Err(fail(format!(
+                "capset(CAP_NET_ADMIN): {}",
+                io::Error::last_os_error()
+            )));
+        }
+        libc::prctl(libc::PR_SET_KEEPCAPS, 0, 0, 0, 0);
+        libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+        if libc::getuid() != uid || libc::geteuid() != uid {
+            return Err(fail("the uid did not change".into()));
+        }
+        info!(user, uid, gid, "switched user; kept CAP_NET_ADMIN only");
+    }
+    Ok(())
+}
+
+/// Counters at one moment, for rates.
+struct Tick {
+    at: Instant,
+    packets: u64,
+    verdicted: u64,
+}
+
+fn log_counters(sh: &Shared, last: &mut Tick, why: &str) {
+    let e = sh.engine.stats().snapshot();
+    let d = sh.stats.snapshot();
+    let secs = last.at.elapsed().as_secs_f64().max(1e-3);
+    let pps = (e.packets.saturating_sub(last.packets)) as f64 / secs;
+    let vps = (d.verdicted.saturating_sub(last.verdicted)) as f64 / secs;
+    *last = Tick {
+        at: Instant::now(),
+        packets: e.packets,
+        verdicted: d.verdicted,
+    };
+    let (mut acc, mut drp, mut pend) = (0u64, 0u64, 0u64);
+    let mut by_proto: BTreeMap<String, u64> = BTreeMap::new();
+    sh.engine.for_each_flow(|r| {
+        match r.verdict {
+            "accept" => acc += 1,
+            "drop" => drp += 1,
+            _ => pend += 1,
+        }
+        *by_proto.entry(r.protocol).or_default() += 1;
+    });
+    let by_protocol = by_proto
+        .iter()
+        .map(|(k, v)| format!("{k}:{v}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let k = kernel_queues(&sh.cfg.queues);
+    let kq = |f: fn(&KernelQueue) -> u64| k.iter().map(f).sum::<u64>();
+    info!(
+        why,
+        packets = e.packets,
+        pps = format_args!("{pps:.0}"),
+        verdicted = d.verdicted,
+        verdicts_per_s = format_args!("{vps:.0}"),
+        verdict_accept = e.verdict_accept,
+        verdict_drop = e.verdict_drop,
+        repeats = d.repeats,
+        flows = sh.engine.flows(),
+        flows_accepted = acc,
+        flows_dropped = drp,
+        flows_pending = pend,
+        by_protocol = %by_protocol,
+        flows_identified = e.flows_identified,
+        flows_cut = e.flows_cut,
+        flows_refused = e.flows_refused,
+        malformed = e.malformed,
+        kernel_queued_now = kq(|q| q.queue_total),
+        kernel_queue_dropped = kq(|q| q.queue_dropped),
+        kernel_user_dropped = kq(|q| q.user_dropped),
+        kernel_id_sequence = kq(|q| q.id_sequence),
+        recv_errors = d.recv_errors,
+        enobufs = d.enobufs,
+        verdict_errors = d.verdict_errors,
+        requeued_marked = d.requeued_marked,
+        engine_panics = d.engine_panics,
+        reopens = d.reopens,
+        reloads = d.reloads,
+        reloads_failed = d.reloads_failed,
+        "counters"
+    );
+}
+
+/// Run the daemon until SIGTERM/SIGINT. Binds every queue first (so a missing privilege or a
+/// busy queue fails at once), switches user if asked, then starts the threads.
+pub fn run(
+    cfg: RunConfig,
+    engine: Arc<Engine>,
+    reload: Reload,
+) -> Result<DaemonSnapshot, RunError> {
+    let sigset = setup_signals()?;
+    let mut queues = Vec::with_capacity(cfg.queues.len());
+    for &q in &cfg.queues {
+        queues.push((q, open_queue(q, &cfg)?));
+    }
+    if let Some(user) = &cfg.user {
+        drop_privileges(user)?;
+    }
+    let sh = Arc::new(Shared {
+        per_queue: cfg.queues.iter().map(|_| AtomicU64::new(0)).collect(),
+        cfg,
+        engine,
+        stats: DaemonStats::default(),
+        stop: AtomicBool::new(false),
+        clock: Clock::new(),
+        warned_requeue: AtomicBool::new(false),
+    });
+    let mut workers: Vec<JoinHandle<()>> = Vec::new();
+    for (idx, (q, queue)) in queues.into_iter().enumerate() {
+        let sh2 = Arc::clone(&sh);
+        let h = thread::Builder::new()
+            .name(format!("nfdpi-q{q}"))
+            .spawn(move || receive_loop(sh2, idx, q, queue))
+            .map_err(|e| RunError::Setup(format!("cannot start the thread of queue {q}: {e}")))?;
+        workers.push(h);
+    }
+    let sh2 = Arc::clone(&sh);
+    let sweeper = thread::Builder::new()
+        .name("nfdpi-sweep".into())
+        .spawn(move || {
+            let mut out = Vec::new();
+            while sh2.sleep(SWEEP_INTERVAL) {
+                sh2.engine.sweep(sh2.clock.now(), &mut out);
+                for r in out.drain(..) {
+                    debug!(
+                        flow = %format_args!("{} {} -> {}", r.transport, r.src, r.dst),
+                        protocol = %r.protocol,
+                        verdict = r.verdict,
+                        packets = r.packets,
+                        bytes = r.bytes,
+                        "flow expired"
+                    );
+                }
+            }
+        })
+        .map_err(|e| RunError::Setup(format!("cannot start the sweeper: {e}")))?;
+    info!(
+        queues = ?sh.cfg.queues,
+        verdict = ?sh.cfg.verdict,
+        fail_open = sh.cfg.fail_open,
+        queue_maxlen = sh.cfg.queue_maxlen,
+        mark_mask = format_args!("{:#x}", sh.cfg.marks.mask),
+        "nfdpi running"
+    );
+
+    let interval = sh.cfg.stats_interval.max(Duration::from_secs(1));
+    let mut next_stats = Instant::now() + interval;
+    let mut last = Tick {
+        at: Instant::now(),
+        packets: 0,
+        verdicted: 0,
+    };
+    loop {
+        let wait = next_stats.saturating_duration_since(Instant::now());
+        match wait_signal(&sigset, wait) {
+            Some(libc::SIGTERM) | Some(libc::SIGINT) => {
+                log_counters(&sh, &mut last, "stopping");
+                info!("stopping: verdicting what is in hand, unbinding");
+                break;
+            }
+            Some(libc::SIGHUP) => match reload() {
+                Ok(set) => {
+                    let n = set.protocol_count();
+                    sh.engine.swap_signatures(set);
+                    sh.stats.reloads.fetch_add(1, Relaxed);
+                    info!(protocols = n, "signatures reloaded; flows keep their state");
+                }
+                Err(errors) => {
+                    sh.stats.reloads_failed.fetch_add(1, Relaxed);
+                    for e in &errors {
+                        error!("{e}");
+                    }
+                    error!(
+                        errors = errors.len(),
+                        "signature reload refused; the previous set stays in use"
+                    );
+                }
+            },
+            Some(libc::SIGUSR1) => log_counters(&sh, &mut last, "SIGUSR1"),
+            _ => {}
+        }
+        if Instant::now() >= next_stats {
+            log_counters(&sh, &mut last, "interval");
+            next_stats = Instant::now() + interval;
+        }
+    }
+
+    sh.stop.store(true, SeqCst);
+    sweeper.thread().unpark();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    for h in &workers {
+        // Signals can arrive just before a thread enters recv(): keep knocking until it ends.
+        while !h.is_finished() && Instant::now() < deadline {
+            // SAFETY: the thread has not been joined, so its pthread_t is valid.
+            unsafe { libc::pthread_kill(h.as_pthread_t(), libc::SIGUSR2) };
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+    for h in workers {
+        if h.is_finished() {
+            let _ = h.join();
+        } else {
+            warn!("a receive thread did not stop in time");
+        }
+    }
+    let _ = sweeper.join();
+    log_counters(&sh, &mut last, "exit");
+    let d = sh.stats.snapshot();
+    let per_queue: Vec<String> = sh
+        .per_queue
+        .iter()
+        .map(|c| c.load(Relaxed).to_string())
+        .collect();
+    eprintln!(
+        "verdicted={} per_queue={}",
+        d.verdicted,
+        per_queue.join(",")
+    );
+    Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proc_queue_lines() {
+        let text =
+            "    0  12345     2 2 65535     7     3   100 1\n   3 99 0 2 65535 0 0 5 1\ngarbage\n";
+        let q = parse_proc_queues(text);
+        assert_eq!(q.len(), 2);
+        assert_eq!(
+            q[0],
+            KernelQueue {
+                queue: 0,
+                portid: 12345,
+                queue_total: 2,
+                queue_dropped: 7,
+                user_dropped: 3,
+                id_sequence: 100
+            }
+        );
+        assert_eq!(q[1].queue, 3);
+        assert_eq!(q[1].id_sequence, 5);
+    }
+
+    #[test]
+    fn clock_is_epoch_nanoseconds_and_monotonic() {
+        let c = Clock::new();
+        let a = c.now();
+        let b = c.now();
+        assert!(b >= a);
+        assert!(a > 1_600_000_000 * 1_000_000_000, "epoch nanoseconds");
+    }
+
+    #[test]
+    fn config_errors_are_exit_2() {
+        let e = bind_error(0, io::Error::from_raw_os_error(libc::EPERM));
+        assert!(e.is_config());
+        assert!(e.to_string().contains("CAP_NET_ADMIN"));
+        assert!(bind_error(0, io::Error::from_raw_os_error(libc::EBUSY)).is_config());
+        assert!(!bind_error(0, io::Error::from_raw_os_error(libc::EIO)).is_config());
+    }
+}
