@@ -81,7 +81,7 @@ pub enum RunError {
          root, with `setcap cap_net_admin+ep`, or from the systemd unit (AmbientCapabilities=CAP_NET_ADMIN)"
     )]
     Permission { queue: u16, source: io::Error },
-    #[error("NFQUEUE {queue} is already bound by another process ({source}); stop it or pick other queues")]
+    #[error("NFQUEUE {queue} is already bound by another socket ({source}); stop that process or pick other queues")]
     Busy { queue: u16, source: io::Error },
     #[error("cannot open or bind NFQUEUE {queue}: {source}")]
     Bind { queue: u16, source: io::Error },
@@ -177,6 +177,8 @@ fn errno(e: &io::Error) -> i32 {
 
 fn bind_error(queue: u16, source: io::Error) -> RunError {
     match errno(&source) {
+        // The kernel also answers EPERM when another socket holds the queue.
+        libc::EPERM if !kernel_queues(&[queue]).is_empty() => RunError::Busy { queue, source },
         libc::EPERM | libc::EACCES => RunError::Permission { queue, source },
         libc::EBUSY => RunError::Busy { queue, source },
         _ => RunError::Bind { queue, source },
@@ -462,6 +464,13 @@ pub fn drop_privileges(user: &str) -> Result<(), RunError> {
             return Err(fail("no such user".into()));
         }
         let (uid, gid) = (pwd.pw_uid, pwd.pw_gid);
+        // Shrink the bounding set first (needs CAP_SETPCAP, which we still have); caps this
+        // kernel does not know answer EINVAL, which is fine.
+        for cap in 0..64 {
+            if cap != CAP_NET_ADMIN {
+                libc::prctl(libc::PR_CAPBSET_DROP, cap as libc::c_ulong, 0, 0, 0);
+            }
+        }
         if libc::prctl(libc::PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0 {
             return Err(fail(format!(
                 "prctl(PR_SET_KEEPCAPS): {}",

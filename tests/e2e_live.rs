@@ -304,6 +304,23 @@ impl Lab {
         log
     }
 
+    /// Send `sig` to the daemon and wait (at most 5 s) until its log shows `marker`.
+    fn signal_and_wait(&mut self, sig: i32, marker: &str) {
+        let pid = self.daemon.as_ref().expect("daemon running").id() as i32;
+        let seen = self.log_text().matches(marker).count();
+        // SAFETY: kill on the pid of our own child.
+        unsafe { libc::kill(pid, sig) };
+        let end = Instant::now() + Duration::from_secs(5);
+        while self.log_text().matches(marker).count() == seen {
+            assert!(
+                Instant::now() < end,
+                "no `{marker}` in the log 5 s after signal {sig}:\n{}",
+                self.log_text()
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     fn kill_daemon(&mut self) {
         let mut child = self.daemon.take().expect("daemon running");
         let _ = child.kill(); // SIGKILL
@@ -605,7 +622,10 @@ fn live_unknown_flow_is_cut_at_budget_and_queued_once() {
         .map(|_| (Dir::ToServer, random_bytes(1000, &mut seed)))
         .collect();
     let before = lab.queued_so_far();
-    let arrived = pair.replay(&steps);
+    // A SIGHUP reload halfway through must not reset the flow's budget.
+    let mut arrived = pair.replay(&steps[..5]);
+    lab.signal_and_wait(libc::SIGHUP, "signatures reloaded");
+    arrived.extend(pair.replay(&steps[5..]));
     let queued = lab.queued_so_far() - before;
     let n = arrived.iter().filter(|a| **a).count();
     let bytes = n * 1000;
@@ -698,7 +718,15 @@ fn live_fail_open_when_daemon_killed_and_closed_with_fail_closed_rules() {
     }
     let mut lab = Lab::new("e2e5");
     lab.install_rules(&[]);
-    lab.start_daemon(&signature_args());
+    // Also checks that verdicts still work after switching to an unprivileged user.
+    let mut args = signature_args();
+    args.extend(["--user".to_string(), "nobody".to_string()]);
+    lab.start_daemon(&args);
+    assert!(
+        lab.log_text().contains("kept CAP_NET_ADMIN only"),
+        "{}",
+        lab.log_text()
+    );
     let mut seed = 7;
     let steps: Vec<(Dir, Vec<u8>)> = (0..5)
         .map(|_| (Dir::ToServer, random_bytes(200, &mut seed)))
