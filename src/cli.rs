@@ -148,6 +148,10 @@ pub struct RunArgs {
     /// Seconds between counter lines in the log.
     #[arg(long, default_value_t = 60)]
     pub stats_interval: u64,
+    /// Receive buffer of each queue's netlink socket (SO_RCVBUFFORCE): 8MiB, 512KiB… When it
+    /// overflows, fail-open lets packets through uninspected (counted as fail_open_bypassed).
+    #[arg(long, default_value = "8MiB", value_parser = parse_size)]
+    pub socket_buffer: u64,
     /// Switch to this user after binding, keeping only CAP_NET_ADMIN.
     #[arg(long)]
     pub user: Option<String>,

@@ -303,6 +303,7 @@ fn run(args: cli::RunArgs) -> ExitCode {
         },
         fail_open: args.fail_open,
         queue_maxlen: args.queue_maxlen,
+        socket_buffer: usize::try_from(args.socket_buffer).unwrap_or(usize::MAX),
         stats_interval: std::time::Duration::from_secs(args.stats_interval),
         user: args.user,
         marks,

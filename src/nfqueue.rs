@@ -62,6 +62,8 @@ pub struct RunConfig {
     pub fail_open: bool,
     /// Kernel queue length, packets.
     pub queue_maxlen: u32,
+    /// Receive buffer of each queue socket, bytes (0 = the kernel default).
+    pub socket_buffer: usize,
     /// Time between counter lines.
     pub stats_interval: Duration,
     /// Switch to this user after binding, keeping only CAP_NET_ADMIN.
@@ -194,7 +196,64 @@ fn open_queue(q: u16, cfg: &RunConfig) -> Result<Queue, RunError> {
     queue
         .set_queue_max_len(q, cfg.queue_maxlen)
         .map_err(|e| bind_error(q, e))?;
+    if cfg.socket_buffer > 0 {
+        match set_socket_buffer(q, cfg.socket_buffer) {
+            Ok(n) => debug!(queue = q, bytes = n, "socket receive buffer"),
+            Err(e) => {
+                warn!(queue = q, error = %e, "cannot size the socket receive buffer; keeping the default")
+            }
+        }
+    }
     Ok(queue)
+}
+
+/// The `nfq` crate does not expose its socket, so find it: the kernel lists the netlink port id
+/// bound to the queue, and exactly one of our descriptors is a netlink socket with that id.
+/// Then force its receive buffer (SO_RCVBUFFORCE needs CAP_NET_ADMIN, which binding needed).
+fn set_socket_buffer(q: u16, bytes: usize) -> io::Result<usize> {
+    let portid = kernel_queues(&[q])
+        .first()
+        .map(|k| k.portid)
+        .ok_or_else(|| io::Error::other(format!("queue {q} not listed in {PROC_QUEUES}")))?;
+    let fd = std::fs::read_dir("/proc/self/fd")?
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<libc::c_int>().ok())
+        .find(|&fd| {
+            // SAFETY: getsockname on a descriptor number of this process with a correctly
+            // sized output buffer; a descriptor that is not a socket just fails.
+            unsafe {
+                let mut addr: libc::sockaddr_nl = std::mem::zeroed();
+                let mut len = std::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t;
+                libc::getsockname(
+                    fd,
+                    &mut addr as *mut libc::sockaddr_nl as *mut libc::sockaddr,
+                    &mut len,
+                ) == 0
+                    && i32::from(addr.nl_family) == libc::AF_NETLINK
+                    && addr.nl_pid == portid
+            }
+        })
+        .ok_or_else(|| io::Error::other(format!("no netlink socket with port id {portid}")))?;
+    let val = libc::c_int::try_from(bytes / 2).unwrap_or(libc::c_int::MAX); // the kernel doubles it
+                                                                            // SAFETY: setsockopt/getsockopt with a c_int option value on a socket we own.
+    unsafe {
+        let size = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+        let p = &val as *const libc::c_int as *const libc::c_void;
+        if libc::setsockopt(fd, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, p, size) != 0
+            && libc::setsockopt(fd, libc::SOL_SOCKET, libc::SO_RCVBUF, p, size) != 0
+        {
+            return Err(io::Error::last_os_error());
+        }
+        let mut got: libc::c_int = 0;
+        let mut len = size;
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUF,
+            &mut got as *mut libc::c_int as *mut libc::c_void,
+            &mut len,
+        );
+        Ok(usize::try_from(got).unwrap_or(0))
+    }
 }
 
 /// Everything a receive thread shares with the others.
@@ -207,6 +266,9 @@ struct Shared {
     warned_requeue: AtomicBool,
     /// Verdicts sent by each queue's thread (for the final line).
     per_queue: Vec<AtomicU64>,
+    /// Verdicts sent on each queue's current socket (reset when it is reopened): with the
+    /// kernel's `id_sequence` it tells how many packets fail-open let through uninspected.
+    since_bind: Vec<AtomicU64>,
 }
 
 impl Shared {
@@ -264,6 +326,9 @@ impl Shared {
             Ok(()) => {
                 s.verdicted.fetch_add(1, Relaxed);
                 if let Some(c) = self.per_queue.get(idx) {
+                    c.fetch_add(1, Relaxed);
+                }
+                if let Some(c) = self.since_bind.get(idx) {
                     c.fetch_add(1, Relaxed);
                 }
                 Ok(())
@@ -357,6 +422,9 @@ fn receive_loop(sh: Arc<Shared>, idx: usize, qnum: u16, mut queue: Queue) {
             }
             last_reopen = Some(Instant::now());
             delay = (delay * 2).min(REOPEN_MAX_DELAY);
+            if let Some(c) = sh.since_bind.get(idx) {
+                c.store(0, Relaxed);
+            }
             match open_queue(qnum, &sh.cfg) {
                 Ok(q) => {
                     sh.stats.reopens.fetch_add(1, Relaxed);
@@ -556,6 +624,19 @@ fn log_counters(sh: &Shared, last: &mut Tick, why: &str) {
         .join(",");
     let k = kernel_queues(&sh.cfg.queues);
     let kq = |f: fn(&KernelQueue) -> u64| k.iter().map(f).sum::<u64>();
+    // Packet ids the kernel handed out on our sockets that never reached us: with fail-open the
+    // kernel accepts a packet it cannot deliver (socket buffer full) without counting it.
+    let bypassed: u64 = k
+        .iter()
+        .filter_map(|kq| {
+            let idx = sh.cfg.queues.iter().position(|&q| q == kq.queue)?;
+            let seen = sh.since_bind.get(idx)?.load(Relaxed);
+            Some(
+                kq.id_sequence
+                    .saturating_sub(kq.queue_total.saturating_add(seen)),
+            )
+        })
+        .sum();
     info!(
         why,
         packets = e.packets,
@@ -578,6 +659,7 @@ fn log_counters(sh: &Shared, last: &mut Tick, why: &str) {
         kernel_queue_dropped = kq(|q| q.queue_dropped),
         kernel_user_dropped = kq(|q| q.user_dropped),
         kernel_id_sequence = kq(|q| q.id_sequence),
+        fail_open_bypassed = bypassed,
         recv_errors = d.recv_errors,
         enobufs = d.enobufs,
         verdict_errors = d.verdict_errors,
@@ -607,6 +689,7 @@ pub fn run(
     }
     let sh = Arc::new(Shared {
         per_queue: cfg.queues.iter().map(|_| AtomicU64::new(0)).collect(),
+        since_bind: cfg.queues.iter().map(|_| AtomicU64::new(0)).collect(),
         cfg,
         engine,
         stats: DaemonStats::default(),
