@@ -12,11 +12,12 @@
 
 use std::collections::BTreeMap;
 use std::ffi::CString;
-use std::io;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
 use std::os::unix::thread::JoinHandleExt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed, Ordering::SeqCst};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -80,7 +81,8 @@ pub type Reload = Box<dyn Fn() -> Result<Arc<SignatureSet>, Vec<String>> + Send>
 pub enum RunError {
     #[error(
         "binding NFQUEUE {queue} needs CAP_NET_ADMIN, which this process lacks ({source}); run it as \
-         root, with `setcap cap_net_admin+ep`, or from the systemd unit (AmbientCapabilities=CAP_NET_ADMIN)"
+         root, with `setcap cap_net_admin+ep`, or from the systemd unit (AmbientCapabilities=CAP_NET_ADMIN); as a non-root user it may also \
+         mean that another process holds the queue"
     )]
     Permission { queue: u16, source: io::Error },
     #[error("NFQUEUE {queue} is already bound by another socket ({source}); stop that process or pick other queues")]
@@ -162,15 +164,27 @@ pub fn parse_proc_queues(text: &str) -> Vec<KernelQueue> {
         .collect()
 }
 
+/// The kernel's queue file, opened once and kept: it is readable by root only (0440), and the
+/// daemon may run as another user after start-up.
+static PROC_FILE: Mutex<Option<File>> = Mutex::new(None);
+
+/// The kernel's counters for `queues` (empty when the file cannot be read).
 fn kernel_queues(queues: &[u16]) -> Vec<KernelQueue> {
-    std::fs::read_to_string(PROC_QUEUES)
-        .map(|t| {
-            parse_proc_queues(&t)
-                .into_iter()
-                .filter(|k| queues.contains(&k.queue))
-                .collect()
-        })
-        .unwrap_or_default()
+    let mut guard = PROC_FILE.lock().unwrap_or_else(|e| e.into_inner());
+    if guard.is_none() {
+        *guard = File::open(PROC_QUEUES).ok();
+    }
+    let Some(f) = guard.as_mut() else {
+        return Vec::new();
+    };
+    let mut text = String::new();
+    if f.seek(SeekFrom::Start(0)).is_err() || f.read_to_string(&mut text).is_err() {
+        return Vec::new();
+    }
+    parse_proc_queues(&text)
+        .into_iter()
+        .filter(|k| queues.contains(&k.queue))
+        .collect()
 }
 
 fn errno(e: &io::Error) -> i32 {
@@ -187,8 +201,16 @@ fn bind_error(queue: u16, source: io::Error) -> RunError {
     }
 }
 
+/// Serialises socket creation so that the descriptor a new queue socket got can be told apart.
+static OPEN_LOCK: Mutex<()> = Mutex::new(());
+
 fn open_queue(q: u16, cfg: &RunConfig) -> Result<Queue, RunError> {
+    let _g = OPEN_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let before = netfilter_sockets();
     let mut queue = Queue::open().map_err(|e| bind_error(q, e))?;
+    let fd = netfilter_sockets()
+        .into_iter()
+        .find(|fd| !before.contains(fd));
     queue.bind(q).map_err(|e| bind_error(q, e))?;
     queue
         .set_fail_open(q, cfg.fail_open)
@@ -197,7 +219,10 @@ fn open_queue(q: u16, cfg: &RunConfig) -> Result<Queue, RunError> {
         .set_queue_max_len(q, cfg.queue_maxlen)
         .map_err(|e| bind_error(q, e))?;
     if cfg.socket_buffer > 0 {
-        match set_socket_buffer(q, cfg.socket_buffer) {
+        match fd
+            .ok_or_else(|| io::Error::other("socket not found"))
+            .and_then(|fd| set_receive_buffer(fd, cfg.socket_buffer))
+        {
             Ok(n) => debug!(queue = q, bytes = n, "socket receive buffer"),
             Err(e) => {
                 warn!(queue = q, error = %e, "cannot size the socket receive buffer; keeping the default")
@@ -207,53 +232,54 @@ fn open_queue(q: u16, cfg: &RunConfig) -> Result<Queue, RunError> {
     Ok(queue)
 }
 
-/// The `nfq` crate does not expose its socket, so find it: the kernel lists the netlink port id
-/// bound to the queue, and exactly one of our descriptors is a netlink socket with that id.
-/// Then force its receive buffer (SO_RCVBUFFORCE needs CAP_NET_ADMIN, which binding needed).
-fn set_socket_buffer(q: u16, bytes: usize) -> io::Result<usize> {
-    let portid = kernel_queues(&[q])
-        .first()
-        .map(|k| k.portid)
-        .ok_or_else(|| io::Error::other(format!("queue {q} not listed in {PROC_QUEUES}")))?;
-    let fd = std::fs::read_dir("/proc/self/fd")?
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<libc::c_int>().ok())
-        .find(|&fd| {
-            // SAFETY: getsockname on a descriptor number of this process with a correctly
-            // sized output buffer; a descriptor that is not a socket just fails.
-            unsafe {
-                let mut addr: libc::sockaddr_nl = std::mem::zeroed();
-                let mut len = std::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t;
-                libc::getsockname(
-                    fd,
-                    &mut addr as *mut libc::sockaddr_nl as *mut libc::sockaddr,
-                    &mut len,
-                ) == 0
-                    && i32::from(addr.nl_family) == libc::AF_NETLINK
-                    && addr.nl_pid == portid
-            }
-        })
-        .ok_or_else(|| io::Error::other(format!("no netlink socket with port id {portid}")))?;
-    let val = libc::c_int::try_from(bytes / 2).unwrap_or(libc::c_int::MAX); // the kernel doubles it
-                                                                            // SAFETY: setsockopt/getsockopt with a c_int option value on a socket we own.
-    unsafe {
-        let size = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
-        let p = &val as *const libc::c_int as *const libc::c_void;
-        if libc::setsockopt(fd, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, p, size) != 0
-            && libc::setsockopt(fd, libc::SOL_SOCKET, libc::SO_RCVBUF, p, size) != 0
-        {
-            return Err(io::Error::last_os_error());
-        }
-        let mut got: libc::c_int = 0;
-        let mut len = size;
+fn sockopt_int(fd: libc::c_int, level: libc::c_int, name: libc::c_int) -> Option<libc::c_int> {
+    let mut v: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: getsockopt with a correctly sized c_int output on a descriptor number of this
+    // process; a descriptor that is not a socket just fails.
+    let r = unsafe {
         libc::getsockopt(
             fd,
-            libc::SOL_SOCKET,
-            libc::SO_RCVBUF,
-            &mut got as *mut libc::c_int as *mut libc::c_void,
+            level,
+            name,
+            &mut v as *mut libc::c_int as *mut libc::c_void,
             &mut len,
-        );
-        Ok(usize::try_from(got).unwrap_or(0))
+        )
+    };
+    (r == 0).then_some(v)
+}
+
+/// This process's NETLINK_NETFILTER sockets. The `nfq` crate does not expose its socket; the
+/// only such sockets nfdpi opens are queue sockets, so the new one after `Queue::open` is it.
+fn netfilter_sockets() -> Vec<libc::c_int> {
+    let Ok(dir) = std::fs::read_dir("/proc/self/fd") else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<libc::c_int>().ok())
+        .filter(|&fd| {
+            sockopt_int(fd, libc::SOL_SOCKET, libc::SO_DOMAIN) == Some(libc::AF_NETLINK)
+                && sockopt_int(fd, libc::SOL_SOCKET, libc::SO_PROTOCOL)
+                    == Some(libc::NETLINK_NETFILTER)
+        })
+        .collect()
+}
+
+/// Force a socket's receive buffer (SO_RCVBUFFORCE needs CAP_NET_ADMIN, which binding needed
+/// too; plain SO_RCVBUF as a fallback is capped by net.core.rmem_max). Returns the size set.
+fn set_receive_buffer(fd: libc::c_int, bytes: usize) -> io::Result<usize> {
+    let val = libc::c_int::try_from(bytes / 2).unwrap_or(libc::c_int::MAX); // the kernel doubles it
+    let size = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    let p = &val as *const libc::c_int as *const libc::c_void;
+    // SAFETY: setsockopt with a c_int option value on a socket this process owns.
+    let ok = unsafe {
+        libc::setsockopt(fd, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, p, size) == 0
+            || libc::setsockopt(fd, libc::SOL_SOCKET, libc::SO_RCVBUF, p, size) == 0
+    };
+    if !ok {
+        return Err(io::Error::last_os_error());
     }
+    Ok(sockopt_int(fd, libc::SOL_SOCKET, libc::SO_RCVBUF)
+        .map_or(0, |v| usize::try_from(v).unwrap_or(0)))
 }
 
 /// Everything a receive thread shares with the others.
@@ -500,7 +526,7 @@ struct CapHeader {
 }
 
 #[repr(C)]
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
 struct CapData {
     effective: u32,
     permitted: u32,
@@ -587,6 +613,50 @@ pub fn drop_privileges(user: &str) -> Result<(), RunError> {
         info!(user, uid, gid, "switched user; kept CAP_NET_ADMIN only");
     }
     Ok(())
+}
+
+/// Keep CAP_NET_ADMIN only (effective and permitted; inheritable and so ambient cleared) when
+/// not running as root: e.g. systemd's AmbientCapabilities may also have granted
+/// CAP_DAC_READ_SEARCH to open the kernel's root-only queue file at start-up.
+fn keep_only_net_admin() {
+    // SAFETY: plain id query and capget/capset on this thread with correctly sized structures.
+    unsafe {
+        if libc::geteuid() == 0 {
+            return;
+        }
+        let mut hdr = CapHeader {
+            version: 0x2008_0522,
+            pid: 0,
+        };
+        let mut cur = [CapData::default(); 2];
+        if libc::syscall(
+            libc::SYS_capget,
+            &mut hdr as *mut CapHeader,
+            cur.as_mut_ptr(),
+        ) != 0
+        {
+            return;
+        }
+        let bit = 1u32 << CAP_NET_ADMIN;
+        let eff = cur[0].permitted & bit;
+        let data = [
+            CapData {
+                effective: eff,
+                permitted: eff,
+                inheritable: 0,
+            },
+            CapData::default(),
+        ];
+        if cur[0] != data[0] || cur[1] != data[1] {
+            let hdr = CapHeader {
+                version: 0x2008_0522,
+                pid: 0,
+            };
+            if libc::syscall(libc::SYS_capset, &hdr as *const CapHeader, data.as_ptr()) == 0 {
+                info!("dropped every capability but CAP_NET_ADMIN");
+            }
+        }
+    }
 }
 
 /// Counters at one moment, for rates.
@@ -684,9 +754,17 @@ pub fn run(
     for &q in &cfg.queues {
         queues.push((q, open_queue(q, &cfg)?));
     }
+    // Open the root-only kernel counter file while we still may.
+    if kernel_queues(&cfg.queues).is_empty() {
+        warn!(
+            file = PROC_QUEUES,
+            "cannot read the kernel's queue counters; kernel drops will not be reported"
+        );
+    }
     if let Some(user) = &cfg.user {
         drop_privileges(user)?;
     }
+    keep_only_net_admin();
     let sh = Arc::new(Shared {
         per_queue: cfg.queues.iter().map(|_| AtomicU64::new(0)).collect(),
         since_bind: cfg.queues.iter().map(|_| AtomicU64::new(0)).collect(),
