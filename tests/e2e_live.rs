@@ -582,7 +582,10 @@ fn counter(log: &str, line_marker: &str, name: &str) -> Option<u64> {
 /// After a clean stop: every packet the kernel queued got exactly one verdict, and none came
 /// back to the queue (NF_REPEAT never looped).
 fn assert_one_verdict_per_queued_packet(queued: u64, log: &str) {
-    let verdicted = counter(log, "verdicted=", "verdicted").expect("verdicted=N at exit");
+    let verdicted: u64 = log
+        .lines()
+        .find_map(|l| l.strip_prefix("verdicted=")?.parse().ok())
+        .expect("a line `verdicted=N` at exit");
     assert_eq!(
         verdicted, queued,
         "packets queued by the kernel vs verdicts sent\n{log}"
