@@ -282,6 +282,39 @@ fn set_receive_buffer(fd: libc::c_int, bytes: usize) -> io::Result<usize> {
         .map_or(0, |v| usize::try_from(v).unwrap_or(0)))
 }
 
+/// The NFQUEUE verdict and new mark (if it changes) for a packet that arrived with `mark`,
+/// given the engine's answer (`None`: the packet already carried a decision and the engine was
+/// not asked). Pure, so the rules that keep NF_REPEAT from looping are unit-tested.
+fn choose(
+    mode: VerdictMode,
+    marks: &MarkLayout,
+    mark: u32,
+    engine: Option<PacketVerdict>,
+) -> (NfVerdict, Option<u32>) {
+    let decided_bits = marks.accept | marks.drop;
+    let Some(v) = engine else {
+        let verdict = if mark & marks.drop != 0 {
+            NfVerdict::Drop
+        } else {
+            NfVerdict::Accept
+        };
+        return (verdict, None);
+    };
+    let new_mark = (v.mark != 0).then(|| marks.apply(mark, v.mark));
+    let plain = match v.verdict {
+        Verdict::Accept => NfVerdict::Accept,
+        Verdict::Drop => NfVerdict::Drop,
+    };
+    // Repeat only a packet that will carry a decision bit back: the ruleset acts on it, and if
+    // it did not, the daemon recognises the packet. Without one it could loop unseen.
+    let carries_decision = new_mark.is_some_and(|m| m & decided_bits != 0);
+    let verdict = match mode {
+        VerdictMode::Repeat if v.decided && carries_decision => NfVerdict::Repeat,
+        _ => plain,
+    };
+    (verdict, new_mark)
+}
+
 /// Everything a receive thread shares with the others.
 struct Shared {
     cfg: RunConfig,
@@ -305,9 +338,28 @@ impl Shared {
         let marks = self.cfg.marks;
         let decided_bits = marks.accept | marks.drop;
         let mark = msg.get_nfmark();
-        let verdict = if mark & decided_bits != 0 {
+        let engine_verdict = if mark & decided_bits != 0 {
+            None
+        } else {
+            let now = self.clock.now();
+            Some(
+                catch_unwind(AssertUnwindSafe(|| {
+                    self.engine.process_ip(msg.get_payload(), now)
+                }))
+                .unwrap_or_else(|_| {
+                    s.engine_panics.fetch_add(1, Relaxed);
+                    PacketVerdict {
+                        verdict: Verdict::Accept,
+                        mark: 0,
+                        decided: false,
+                    }
+                }),
+            )
+        };
+        let (verdict, new_mark) = choose(self.cfg.verdict, &marks, mark, engine_verdict);
+        if engine_verdict.is_none() {
             // It was verdicted before (NF_REPEAT) and the ruleset queued it again instead of
-            // obeying the mark. Verdict it from the mark: repeating would loop for ever.
+            // obeying the mark: it is verdicted from its mark, since repeating would loop.
             s.requeued_marked.fetch_add(1, Relaxed);
             if !self.warned_requeue.swap(true, Relaxed) {
                 warn!(
@@ -317,36 +369,13 @@ impl Shared {
                      the mark (use the rules of `nfdpi iptables`); verdicting such packets from their mark"
                 );
             }
-            if mark & marks.drop != 0 {
-                NfVerdict::Drop
-            } else {
-                NfVerdict::Accept
-            }
-        } else {
-            let now = self.clock.now();
-            let v = catch_unwind(AssertUnwindSafe(|| {
-                self.engine.process_ip(msg.get_payload(), now)
-            }))
-            .unwrap_or_else(|_| {
-                s.engine_panics.fetch_add(1, Relaxed);
-                PacketVerdict {
-                    verdict: Verdict::Accept,
-                    mark: 0,
-                    decided: false,
-                }
-            });
-            if v.mark != 0 {
-                msg.set_nfmark(marks.apply(mark, v.mark));
-            }
-            match (self.cfg.verdict, v.decided, v.verdict) {
-                (VerdictMode::Repeat, true, _) => {
-                    s.repeats.fetch_add(1, Relaxed);
-                    NfVerdict::Repeat
-                }
-                (_, _, Verdict::Accept) => NfVerdict::Accept,
-                (_, _, Verdict::Drop) => NfVerdict::Drop,
-            }
-        };
+        }
+        if verdict == NfVerdict::Repeat {
+            s.repeats.fetch_add(1, Relaxed);
+        }
+        if let Some(m) = new_mark {
+            msg.set_nfmark(m);
+        }
         msg.set_verdict(verdict);
         match queue.verdict(msg) {
             Ok(()) => {
@@ -919,6 +948,76 @@ mod tests {
         let b = c.now();
         assert!(b >= a);
         assert!(a > 1_600_000_000 * 1_000_000_000, "epoch nanoseconds");
+    }
+
+    #[test]
+    fn verdict_choice() {
+        let m = MarkLayout::default();
+        let pv = |verdict, mark, decided| {
+            Some(PacketVerdict {
+                verdict,
+                mark,
+                decided,
+            })
+        };
+        // Pending: accept, mark untouched.
+        assert_eq!(
+            choose(
+                VerdictMode::Repeat,
+                &m,
+                0xff00,
+                pv(Verdict::Accept, 0, false)
+            ),
+            (NfVerdict::Accept, None)
+        );
+        // Decided accept in repeat mode: NF_REPEAT, our bits merged, foreign bits kept.
+        assert_eq!(
+            choose(
+                VerdictMode::Repeat,
+                &m,
+                0xff00,
+                pv(Verdict::Accept, 0x007d_0001, true)
+            ),
+            (NfVerdict::Repeat, Some(0x007d_ff01))
+        );
+        // The packet that crosses the budget: repeated with the drop mark for the ruleset.
+        assert_eq!(
+            choose(VerdictMode::Repeat, &m, 0, pv(Verdict::Drop, 0x2, true)),
+            (NfVerdict::Repeat, Some(0x2))
+        );
+        // Accept mode: plain verdicts with the mark.
+        assert_eq!(
+            choose(VerdictMode::Accept, &m, 0, pv(Verdict::Drop, 0x2, true)),
+            (NfVerdict::Drop, Some(0x2))
+        );
+        assert_eq!(
+            choose(
+                VerdictMode::Accept,
+                &m,
+                0,
+                pv(Verdict::Accept, 0x007d_0001, true)
+            ),
+            (NfVerdict::Accept, Some(0x007d_0001))
+        );
+        // Undecided drop (table full with --on-overflow drop): NF_DROP, never a repeat.
+        assert_eq!(
+            choose(VerdictMode::Repeat, &m, 0, pv(Verdict::Drop, 0, false)),
+            (NfVerdict::Drop, None)
+        );
+        // A decided packet without a decision bit is never repeated (it could loop unseen).
+        assert_eq!(
+            choose(VerdictMode::Repeat, &m, 0, pv(Verdict::Accept, 0, true)),
+            (NfVerdict::Accept, None)
+        );
+        // Back again carrying a decision: verdicted from the mark, never repeated.
+        assert_eq!(
+            choose(VerdictMode::Repeat, &m, 0x007d_0001, None),
+            (NfVerdict::Accept, None)
+        );
+        assert_eq!(
+            choose(VerdictMode::Repeat, &m, 0x2, None),
+            (NfVerdict::Drop, None)
+        );
     }
 
     #[test]
