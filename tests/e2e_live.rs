@@ -1015,3 +1015,56 @@ fn generated_rules_are_accepted_by_the_tools() {
         }
     }
 }
+
+/// `nfdpi run` says clearly why it cannot start, with exit code 2: no CAP_NET_ADMIN, a queue
+/// another process holds, an unknown `--user`, a mark layout that does not fit.
+#[test]
+fn run_refuses_to_start_with_exit_2_and_a_reason() {
+    let _g = serial();
+    let out = Command::new(BIN)
+        .args(["run", "--no-signatures", "--mark-accept", "0x4"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--mark-mask"));
+    if !gate("run_refuses_to_start_with_exit_2_and_a_reason") {
+        return;
+    }
+    let mut lab = Lab::new("e2e7");
+    let fw = lab.fw.clone();
+    let in_fw = |pre: &[&str], args: &[&str]| {
+        let out = Command::new("ip")
+            .args(["netns", "exec", &fw])
+            .args(pre)
+            .arg(BIN)
+            .args(["run", "--no-signatures"])
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = in_fw(
+        &[
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--bounding-set=-all",
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("CAP_NET_ADMIN"), "{err}");
+    let (code, err) = in_fw(&[], &["--user", "no-such-user-nfdpi"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("no such user"), "{err}");
+    lab.start_daemon(&["--no-signatures".to_string()]);
+    let (code, err) = in_fw(&[], &[]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("already bound"), "{err}");
+    lab.stop_daemon();
+}
