@@ -93,6 +93,8 @@ pub enum RunError {
     User { user: String, reason: String },
     #[error("cannot start: {0}")]
     Setup(String),
+    #[error("the receive thread of queue {0} died; its queue was unbound (restart nfdpi)")]
+    Died(u16),
 }
 
 impl RunError {
@@ -415,7 +417,7 @@ fn receive_loop(sh: Arc<Shared>, idx: usize, qnum: u16, mut queue: Queue) {
     let mut errors = 0u32;
     let mut delay = REOPEN_MIN_DELAY;
     let mut last_reopen: Option<Instant> = None;
-    let mut warned_enobufs = Instant::now() - Duration::from_secs(3600);
+    let mut warned_enobufs: Option<Instant> = None;
     while !sh.stop.load(SeqCst) {
         let broken = match catch_unwind(AssertUnwindSafe(|| queue.recv())) {
             Ok(Ok(msg)) => match sh.handle(&mut queue, idx, msg) {
@@ -434,8 +436,8 @@ fn receive_loop(sh: Arc<Shared>, idx: usize, qnum: u16, mut queue: Queue) {
                     libc::EINTR | libc::EAGAIN => false,
                     libc::ENOBUFS => {
                         sh.stats.enobufs.fetch_add(1, Relaxed);
-                        if warned_enobufs.elapsed() > Duration::from_secs(10) {
-                            warned_enobufs = Instant::now();
+                        if warned_enobufs.is_none_or(|t| t.elapsed() > Duration::from_secs(10)) {
+                            warned_enobufs = Some(Instant::now());
                             warn!(queue = qnum, "ENOBUFS: the socket buffer overflowed; the kernel dropped messages");
                         }
                         false
@@ -460,7 +462,7 @@ fn receive_loop(sh: Arc<Shared>, idx: usize, qnum: u16, mut queue: Queue) {
         if !broken {
             continue;
         }
-        // Closing the socket unbinds the queue (the kernel verdicts what it still holds);
+        // Closing the socket unbinds the queue (the kernel drops what it still held for it);
         // only then can a new socket bind it.
         drop(queue);
         if last_reopen.is_some_and(|t| t.elapsed() > REOPEN_MAX_DELAY * 2) {
@@ -844,13 +846,16 @@ pub fn run(
 
     let interval = sh.cfg.stats_interval.max(Duration::from_secs(1));
     let mut next_stats = Instant::now() + interval;
+    let mut died: Option<u16> = None;
     let mut last = Tick {
         at: Instant::now(),
         packets: 0,
         verdicted: 0,
     };
     loop {
-        let wait = next_stats.saturating_duration_since(Instant::now());
+        let wait = next_stats
+            .saturating_duration_since(Instant::now())
+            .min(Duration::from_secs(1));
         match wait_signal(&sigset, wait) {
             Some(libc::SIGTERM) | Some(libc::SIGINT) => {
                 log_counters(&sh, &mut last, "stopping");
@@ -877,6 +882,15 @@ pub fn run(
             },
             Some(libc::SIGUSR1) => log_counters(&sh, &mut last, "SIGUSR1"),
             _ => {}
+        }
+        // A receive thread only ends on shutdown; if one died (a panic outside the guarded
+        // calls), its queue is unbound and traffic bypasses or stalls: stop and let the
+        // supervisor restart the daemon.
+        if let Some(i) = workers.iter().position(|h| h.is_finished()) {
+            let q = sh.cfg.queues.get(i).copied().unwrap_or_default();
+            error!(queue = q, "a receive thread ended unexpectedly; stopping");
+            died = Some(q);
+            break;
         }
         if Instant::now() >= next_stats {
             log_counters(&sh, &mut last, "interval");
@@ -905,6 +919,10 @@ pub fn run(
     let _ = sweeper.join();
     log_counters(&sh, &mut last, "exit");
     let d = sh.stats.snapshot();
+    if let Some(q) = died {
+        eprintln!("verdicted={}", d.verdicted);
+        return Err(RunError::Died(q));
+    }
     let per_queue: Vec<String> = sh
         .per_queue
         .iter()
