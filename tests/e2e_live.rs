@@ -62,7 +62,11 @@ fn gate(name: &str) -> bool {
             panic!("NFDPI_E2E=1 but the end-to-end test `{name}` cannot run: {why}")
         }
         Some(why) => {
-            eprintln!("skipped {name}: {why} (set NFDPI_E2E=1 to make this an error)");
+            // Straight to stderr: the test harness captures eprintln! of passing tests.
+            let _ = writeln!(
+                std::io::stderr(),
+                "skipped {name}: {why} (set NFDPI_E2E=1 to make this an error)"
+            );
             false
         }
     }
