@@ -690,6 +690,28 @@ fn keep_only_net_admin() {
     }
 }
 
+/// SIGHUP: load and validate a new set; swap it in whole, or refuse it and keep the old one.
+fn reload_signatures(engine: &Engine, stats: &DaemonStats, reload: &Reload) {
+    match reload() {
+        Ok(set) => {
+            let n = set.protocol_count();
+            engine.swap_signatures(set);
+            stats.reloads.fetch_add(1, Relaxed);
+            info!(protocols = n, "signatures reloaded; flows keep their state");
+        }
+        Err(errors) => {
+            stats.reloads_failed.fetch_add(1, Relaxed);
+            for e in &errors {
+                error!("{e}");
+            }
+            error!(
+                errors = errors.len(),
+                "signature reload refused; the previous set stays in use"
+            );
+        }
+    }
+}
+
 /// Counters at one moment, for rates.
 struct Tick {
     at: Instant,
@@ -862,24 +884,7 @@ pub fn run(
                 info!("stopping: verdicting what is in hand, unbinding");
                 break;
             }
-            Some(libc::SIGHUP) => match reload() {
-                Ok(set) => {
-                    let n = set.protocol_count();
-                    sh.engine.swap_signatures(set);
-                    sh.stats.reloads.fetch_add(1, Relaxed);
-                    info!(protocols = n, "signatures reloaded; flows keep their state");
-                }
-                Err(errors) => {
-                    sh.stats.reloads_failed.fetch_add(1, Relaxed);
-                    for e in &errors {
-                        error!("{e}");
-                    }
-                    error!(
-                        errors = errors.len(),
-                        "signature reload refused; the previous set stays in use"
-                    );
-                }
-            },
+            Some(libc::SIGHUP) => reload_signatures(&sh.engine, &sh.stats, &reload),
             Some(libc::SIGUSR1) => log_counters(&sh, &mut last, "SIGUSR1"),
             _ => {}
         }
@@ -1035,6 +1040,33 @@ mod tests {
         assert_eq!(
             choose(VerdictMode::Repeat, &m, 0x2, None),
             (NfVerdict::Drop, None)
+        );
+    }
+
+    #[test]
+    fn a_refused_reload_keeps_the_old_set_and_counts() {
+        use crate::engine::EngineConfig;
+        let old = Arc::new(SignatureSet::empty());
+        let engine = Engine::new(EngineConfig::default(), Arc::clone(&old));
+        let stats = DaemonStats::default();
+        let broken: Reload = Box::new(|| Err(vec!["x.sig:3:7: expected `=`".to_string()]));
+        reload_signatures(&engine, &stats, &broken);
+        assert!(Arc::ptr_eq(&engine.signatures(), &old), "the old set stays");
+        assert_eq!(
+            (stats.snapshot().reloads, stats.snapshot().reloads_failed),
+            (0, 1)
+        );
+        let new = Arc::new(SignatureSet::empty());
+        let n2 = Arc::clone(&new);
+        let good: Reload = Box::new(move || Ok(Arc::clone(&n2)));
+        reload_signatures(&engine, &stats, &good);
+        assert!(
+            Arc::ptr_eq(&engine.signatures(), &new),
+            "the new set is in use"
+        );
+        assert_eq!(
+            (stats.snapshot().reloads, stats.snapshot().reloads_failed),
+            (1, 1)
         );
     }
 
