@@ -110,6 +110,9 @@ fn signature_args() -> Vec<String> {
 const CLIENT_NET: &str = "10.77.1";
 const SERVER_NET: &str = "10.77.2";
 const SERVER_IP: Ipv4Addr = Ipv4Addr::new(10, 77, 2, 2);
+/// Unique local IPv6 prefixes, inside the namespaces only.
+const CLIENT_NET6: &str = "fd77:1";
+const SERVER_NET6: &str = "fd77:2";
 
 /// Three namespaces, their links, the rules and the daemon. Dropping it removes everything.
 struct Lab {
@@ -138,6 +141,14 @@ impl Lab {
         for ns in [&lab.client, &lab.fw, &lab.server] {
             ip(&format!("netns add {ns}"));
             ip(&format!("-n {ns} link set lo up"));
+            // No duplicate address detection on the links made below: their link-local
+            // addresses are usable at once, so neighbour discovery works from the first packet.
+            for knob in [
+                "net.ipv6.conf.all.accept_dad=0",
+                "net.ipv6.conf.default.accept_dad=0",
+            ] {
+                run(Command::new("ip").args(["netns", "exec", ns, "sysctl", "-qw", knob]));
+            }
         }
         let (c, f, s) = (lab.client.clone(), lab.fw.clone(), lab.server.clone());
         ip(&format!(
@@ -146,24 +157,30 @@ impl Lab {
         ip(&format!(
             "-n {f} link add s0 type veth peer name eth0 netns {s}"
         ));
-        ip(&format!("-n {f} addr add {CLIENT_NET}.1/24 dev c0"));
-        ip(&format!("-n {f} addr add {SERVER_NET}.1/24 dev s0"));
-        ip(&format!("-n {f} link set c0 up"));
-        ip(&format!("-n {f} link set s0 up"));
-        ip(&format!("-n {c} addr add {CLIENT_NET}.2/24 dev eth0"));
-        ip(&format!("-n {c} link set eth0 up"));
-        ip(&format!("-n {c} route add default via {CLIENT_NET}.1"));
-        ip(&format!("-n {s} addr add {SERVER_IP}/24 dev eth0"));
-        ip(&format!("-n {s} link set eth0 up"));
-        ip(&format!("-n {s} route add default via {SERVER_NET}.1"));
-        run(Command::new("ip").args([
-            "netns",
-            "exec",
-            &f,
-            "sysctl",
-            "-qw",
-            "net.ipv4.ip_forward=1",
-        ]));
+        // Global IPv6 addresses without duplicate address detection (`nodad`): usable at once.
+        for cmd in [
+            format!("-n {f} addr add {CLIENT_NET}.1/24 dev c0"),
+            format!("-n {f} addr add {SERVER_NET}.1/24 dev s0"),
+            format!("-n {f} addr add {CLIENT_NET6}::1/64 dev c0 nodad"),
+            format!("-n {f} addr add {SERVER_NET6}::1/64 dev s0 nodad"),
+            format!("-n {c} addr add {CLIENT_NET}.2/24 dev eth0"),
+            format!("-n {c} addr add {CLIENT_NET6}::2/64 dev eth0 nodad"),
+            format!("-n {s} addr add {SERVER_IP}/24 dev eth0"),
+            format!("-n {s} addr add {SERVER_NET6}::2/64 dev eth0 nodad"),
+            format!("-n {f} link set c0 up"),
+            format!("-n {f} link set s0 up"),
+            format!("-n {c} link set eth0 up"),
+            format!("-n {s} link set eth0 up"),
+            format!("-n {c} route add default via {CLIENT_NET}.1"),
+            format!("-n {c} -6 route add default via {CLIENT_NET6}::1"),
+            format!("-n {s} route add default via {SERVER_NET}.1"),
+            format!("-n {s} -6 route add default via {SERVER_NET6}::1"),
+        ] {
+            ip(&cmd);
+        }
+        for knob in ["net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1"] {
+            run(Command::new("ip").args(["netns", "exec", &f, "sysctl", "-qw", knob]));
+        }
         lab.next_client_ip = 10;
         lab
     }
@@ -185,8 +202,13 @@ impl Lab {
         let rules = run(Command::new(BIN)
             .args(["iptables", "--queues", "0", "--chain", "FORWARD"])
             .args(extra));
+        let tool = if extra.contains(&"--ipv6") {
+            "ip6tables-restore"
+        } else {
+            "iptables-restore"
+        };
         let mut child = Command::new("ip")
-            .args(["netns", "exec", &self.fw, "iptables-restore", "--noflush"])
+            .args(["netns", "exec", &self.fw, tool, "--noflush"])
             .stdin(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -260,7 +282,8 @@ impl Lab {
             .expect("start nfdpi run");
         self.daemon = Some(child);
         let end = Instant::now() + Duration::from_secs(10);
-        while self.queue0().is_none() {
+        // Bound, and past its set-up (user switch, threads): it logs "nfdpi running".
+        while self.queue0().is_none() || !self.log_text().contains("nfdpi running") {
             if let Some(st) = self
                 .daemon
                 .as_mut()
@@ -660,6 +683,42 @@ fn live_unknown_flow_is_cut_at_budget_and_queued_once() {
     let log = lab.stop_daemon();
     assert_one_verdict_per_queued_packet(total, &log);
     eprintln!("case 1+4 took {:?}", t0.elapsed());
+}
+
+/// Case 1 over IPv6: the same rules (from `--ipv6`) and daemon cut an unknown IPv6 flow at
+/// the budget (1000-byte datagrams are 1048 IP bytes: 9 fit in 10 KiB).
+#[test]
+fn live_ipv6_unknown_flow_is_cut_at_budget() {
+    let _g = serial();
+    if !gate("live_ipv6_unknown_flow_is_cut_at_budget") {
+        return;
+    }
+    let mut lab = Lab::new("e2e6v6");
+    lab.install_rules(&["--ipv6"]);
+    lab.start_daemon(&signature_args());
+    let caddr: SocketAddr = format!("[{CLIENT_NET6}::2]:40601").parse().expect("addr");
+    let saddr: SocketAddr = format!("[{SERVER_NET6}::2]:5601").parse().expect("addr");
+    let pair = Pair {
+        client: Lab::socket(&lab.client, caddr),
+        server: Lab::socket(&lab.server, saddr),
+        caddr,
+        saddr,
+    };
+    let mut seed = 0x1234_5678_9abc_def0;
+    let steps: Vec<(Dir, Vec<u8>)> = (0..30)
+        .map(|_| (Dir::ToServer, random_bytes(1000, &mut seed)))
+        .collect();
+    let before = lab.queued_so_far();
+    let arrived = pair.replay(&steps);
+    let queued = lab.queued_so_far() - before;
+    let n = arrived.iter().filter(|a| **a).count();
+    eprintln!("ipv6: unknown flow: {n}/30 datagrams arrived, {queued} queued");
+    assert_eq!(n, BUDGET / 1048);
+    assert!(arrived[..n].iter().all(|a| *a), "{arrived:?}");
+    assert_eq!(queued, n as u64 + 1);
+    let total = lab.queued_so_far();
+    let log = lab.stop_daemon();
+    assert_one_verdict_per_queued_packet(total, &log);
 }
 
 /// Sends `payloads` then 40 × 1000 bytes on the same socket; returns (arrived, total, queued).
