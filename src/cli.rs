@@ -11,6 +11,33 @@ Exit codes:
   1  runtime failure (I/O error, netlink failure that could not be recovered)
   2  usage, configuration or signature error, or an input file that is not a readable capture";
 
+const RUN_HELP: &str = "\
+Mark layout (defaults; bits outside --mark-mask are never touched):
+  0x00000001  decided: accept          (--mark-accept)
+  0x00000002  decided: drop            (--mark-drop)
+  0xffff0000  protocol id << 16        (--mark-proto-shift), 0 when unknown
+  e.g. match Skype_Teams (id 125) with: -m mark --mark 0x007d0000/0xffff0000
+Pending packets carry no nfdpi bits.
+
+Needs CAP_NET_ADMIN (exit 2 with an explanation without it). Install the rules first:
+  nfdpi iptables --queues 0 | iptables-restore --noflush
+
+Signals: SIGHUP reloads the signatures (a broken set is refused, the old one stays);
+SIGUSR1 logs the counters; SIGTERM/SIGINT verdict what is in hand, unbind, print the final
+counters and `verdicted=N` on stderr, and exit 0.
+
+Exit codes: 0 stopped by a signal; 1 runtime failure; 2 missing privilege, busy queue,
+unknown --user, bad option or signature error.";
+
+const IPTABLES_HELP: &str = "\
+Apply with: nfdpi iptables [OPTIONS] | iptables-restore --noflush
+            nfdpi iptables --ipv6 [OPTIONS] | ip6tables-restore --noflush
+            nfdpi iptables --nft [OPTIONS] | nft -f -
+Only nfdpi's own chain NFDPI (or table inet nfdpi) is created and flushed; one jump is inserted
+at the top of the hooked chain. Order: save a returning packet's own mark to the connection
+first, then restore the connection mark for the other packets, accept/drop decided flows,
+queue the rest.";
+
 /// Deep-packet inspection behind iptables' NFQUEUE: lets new UDP flows pass for their first
 /// bytes while it reads them, lets identified protocols through for good, and cuts the rest.
 #[derive(Debug, Parser)]
@@ -30,8 +57,10 @@ pub enum Command {
     /// Parse and compile signature files and run the examples they carry.
     CheckSignatures(CheckArgs),
     /// Run the live daemon on NFQUEUE queues.
+    #[command(after_help = RUN_HELP)]
     Run(RunArgs),
     /// Print an iptables-restore (or nftables) ruleset that feeds and obeys the daemon.
+    #[command(after_help = IPTABLES_HELP)]
     Iptables(IptablesArgs),
 }
 
@@ -148,6 +177,10 @@ pub struct RunArgs {
     /// Seconds between counter lines in the log.
     #[arg(long, default_value_t = 60)]
     pub stats_interval: u64,
+    /// Receive buffer of each queue's netlink socket (SO_RCVBUFFORCE): 8MiB, 512KiB… When it
+    /// overflows, fail-open lets packets through uninspected (counted as fail_open_bypassed).
+    #[arg(long, default_value = "8MiB", value_parser = parse_size)]
+    pub socket_buffer: u64,
     /// Switch to this user after binding, keeping only CAP_NET_ADMIN.
     #[arg(long)]
     pub user: Option<String>,

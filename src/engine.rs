@@ -14,7 +14,7 @@ use crate::flow::table::Access;
 use crate::flow::{Decision, DecisionReason, FlowKey, FlowState, FlowTable, TableConfig};
 use crate::packet::{Direction, Packet, ParseError};
 use crate::signature::matcher::{self, Ctx, Outcome};
-use crate::signature::SignatureSet;
+pub use crate::signature::SignatureSet;
 use crate::stats::Stats;
 
 pub use crate::packet::LinkType;

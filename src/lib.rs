@@ -7,6 +7,8 @@
 pub mod cli;
 pub mod engine;
 pub mod flow;
+pub mod iptables;
+pub mod nfqueue;
 pub mod packet;
 pub mod policy;
 pub mod replay;

@@ -8,8 +8,10 @@ use std::sync::Arc;
 
 use clap::Parser;
 use nfdpi::cli::{self, Cli, Command};
-use nfdpi::engine::{EngineConfig, MarkLayout, Policy, Verdict};
+use nfdpi::engine::{Engine, EngineConfig, MarkLayout, Policy, Verdict};
 use nfdpi::flow::TableConfig;
+use nfdpi::iptables::{self as rules, Hook, RulesetConfig};
+use nfdpi::nfqueue::{self, RunConfig, VerdictMode};
 use nfdpi::replay::{self, CaptureError};
 use nfdpi::report::{Format, Report};
 use nfdpi::signature::SignatureSet;
@@ -32,10 +34,8 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Classify(args) => classify(args),
         Command::CheckSignatures(args) => check_signatures(args),
-        Command::Run(_) | Command::Iptables(_) => {
-            eprintln!("nfdpi: this command is not available in this build yet");
-            ExitCode::from(EXIT_USAGE)
-        }
+        Command::Run(args) => run(args),
+        Command::Iptables(args) => iptables(args),
     }
 }
 
@@ -46,6 +46,7 @@ fn init_tracing(level: &str) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(io::stderr)
+        .with_ansi(io::stderr().is_terminal())
         .with_target(false)
         .init();
 }
@@ -62,17 +63,21 @@ fn default_signature_paths() -> Vec<PathBuf> {
     vec![PathBuf::from("/usr/share/nfdpi/signatures")]
 }
 
+/// The signature paths the options name.
+fn signature_paths(args: &cli::PolicyArgs) -> Vec<PathBuf> {
+    if args.signatures.is_empty() {
+        default_signature_paths()
+    } else {
+        args.signatures.clone()
+    }
+}
+
 /// Load the signature set named by the options, or print every error and give the exit code.
 fn load_signatures(args: &cli::PolicyArgs) -> Result<Arc<SignatureSet>, ExitCode> {
     if args.no_signatures {
         return Ok(Arc::new(SignatureSet::empty()));
     }
-    let paths = if args.signatures.is_empty() {
-        default_signature_paths()
-    } else {
-        args.signatures.clone()
-    };
-    match SignatureSet::load(&paths) {
+    match SignatureSet::load(&signature_paths(args)) {
         Ok(set) => Ok(Arc::new(set)),
         Err(errors) => {
             for e in &errors {
@@ -87,13 +92,8 @@ fn load_signatures(args: &cli::PolicyArgs) -> Result<Arc<SignatureSet>, ExitCode
     }
 }
 
-/// Build the engine configuration, checking `--allow`/`--deny` names against the set: a name
-/// that no signature gives is a typo that would silently change the policy.
-fn engine_config(
-    args: &cli::PolicyArgs,
-    sigs: &SignatureSet,
-    marks: MarkLayout,
-) -> Result<EngineConfig, String> {
+/// Check that `--allow`/`--deny` name protocols the set knows.
+fn check_policy_names(args: &cli::PolicyArgs, sigs: &SignatureSet) -> Result<(), String> {
     if !args.no_signatures {
         let known: Vec<&str> = sigs.protocol_names().collect();
         for name in args.allow.iter().flatten().chain(&args.deny) {
@@ -104,6 +104,17 @@ fn engine_config(
             }
         }
     }
+    Ok(())
+}
+
+/// Build the engine configuration, checking `--allow`/`--deny` names against the set: a name
+/// that no signature gives is a typo that would silently change the policy.
+fn engine_config(
+    args: &cli::PolicyArgs,
+    sigs: &SignatureSet,
+    marks: MarkLayout,
+) -> Result<EngineConfig, String> {
+    check_policy_names(args, sigs)?;
     let ns = 1_000_000_000u64;
     Ok(EngineConfig {
         table: TableConfig {
@@ -226,5 +237,124 @@ fn check_signatures(args: cli::CheckArgs) -> ExitCode {
             }
             ExitCode::from(EXIT_USAGE)
         }
+    }
+}
+
+/// The mark layout from the options; the two decision bits must be distinct, non-zero and
+/// inside the mask, and the protocol field must fit in 32 bits.
+fn mark_layout(mask: u32, accept: u32, drop: u32, proto_shift: u32) -> Result<MarkLayout, String> {
+    if accept == 0 || drop == 0 || accept & drop != 0 {
+        return Err(format!(
+            "--mark-accept {accept:#x} and --mark-drop {drop:#x} must be non-zero and share no bit"
+        ));
+    }
+    if (accept | drop) & !mask != 0 {
+        return Err(format!("--mark-accept/--mark-drop ({accept:#x}/{drop:#x}) must lie inside --mark-mask {mask:#x}"));
+    }
+    if proto_shift > 16 {
+        return Err(format!("--mark-proto-shift {proto_shift} leaves no room for the 16-bit protocol id (at most 16)"));
+    }
+    if (0xffffu32 << proto_shift) & (accept | drop) != 0 {
+        return Err(format!(
+            "the protocol field (0xffff << {proto_shift}) overlaps the decision bits"
+        ));
+    }
+    Ok(MarkLayout {
+        accept,
+        drop,
+        proto_shift,
+        mask,
+    })
+}
+
+fn run(args: cli::RunArgs) -> ExitCode {
+    let marks = match mark_layout(
+        args.mark_mask,
+        args.mark_accept,
+        args.mark_drop,
+        args.mark_proto_shift,
+    ) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("nfdpi: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let sigs = match load_signatures(&args.policy) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let cfg = match engine_config(&args.policy, &sigs, marks) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("nfdpi: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let policy = args.policy.clone();
+    let reload: nfqueue::Reload = Box::new(move || {
+        if policy.no_signatures {
+            return Ok(Arc::new(SignatureSet::empty()));
+        }
+        let set = SignatureSet::load(&signature_paths(&policy))
+            .map_err(|errors| errors.iter().map(|e| e.to_string()).collect::<Vec<_>>())?;
+        check_policy_names(&policy, &set).map_err(|e| vec![e])?;
+        Ok(Arc::new(set))
+    });
+    let run_cfg = RunConfig {
+        queues: args.queues.iter().collect(),
+        verdict: match args.verdict {
+            cli::VerdictMode::Repeat => VerdictMode::Repeat,
+            cli::VerdictMode::Accept => VerdictMode::Accept,
+        },
+        fail_open: args.fail_open,
+        queue_maxlen: args.queue_maxlen,
+        socket_buffer: usize::try_from(args.socket_buffer).unwrap_or(usize::MAX),
+        stats_interval: std::time::Duration::from_secs(args.stats_interval),
+        user: args.user,
+        marks,
+    };
+    let engine = Arc::new(Engine::new(cfg, sigs));
+    match nfqueue::run(run_cfg, engine, reload) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("nfdpi: {e}");
+            ExitCode::from(if e.is_config() {
+                EXIT_USAGE
+            } else {
+                EXIT_RUNTIME
+            })
+        }
+    }
+}
+
+fn iptables(args: cli::IptablesArgs) -> ExitCode {
+    let marks = match mark_layout(args.mark_mask, args.mark_accept, args.mark_drop, 16) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("nfdpi: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let cfg = RulesetConfig {
+        queues: (args.queues.first, args.queues.last),
+        hook: match args.chain {
+            cli::Chain::Forward => Hook::Forward,
+            cli::Chain::Input => Hook::Input,
+            cli::Chain::Output => Hook::Output,
+        },
+        fail_closed: args.fail_closed,
+        log_drops: args.log_drops,
+        ipv6: args.ipv6,
+        marks,
+    };
+    let text = if args.nft {
+        rules::nft(&cfg)
+    } else {
+        rules::iptables_restore(&cfg)
+    };
+    match io::stdout().lock().write_all(text.as_bytes()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => sink_error(e),
     }
 }

@@ -3,25 +3,25 @@
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 macro_rules! counters {
-    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {
-        /// Engine counters. All monotonic.
+    ($(#[$sdoc:meta])* $stats:ident, $snap:ident; $($(#[$doc:meta])* $name:ident),* $(,)?) => {
+        $(#[$sdoc])*
         #[derive(Debug, Default)]
-        pub struct Stats { $($(#[$doc])* pub $name: AtomicU64,)* }
+        pub struct $stats { $($(#[$doc])* pub $name: AtomicU64,)* }
 
         /// A plain copy of the counters at one moment.
         #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-        pub struct Snapshot { $(pub $name: u64,)* }
+        pub struct $snap { $(pub $name: u64,)* }
 
-        impl Stats {
-            pub fn snapshot(&self) -> Snapshot {
-                Snapshot { $($name: self.$name.load(Relaxed),)* }
+        impl $stats {
+            pub fn snapshot(&self) -> $snap {
+                $snap { $($name: self.$name.load(Relaxed),)* }
             }
         }
 
-        impl Snapshot {
+        impl $snap {
             /// The sum of two snapshots (shards of one capture).
-            pub fn plus(&self, o: &Snapshot) -> Snapshot {
-                Snapshot { $($name: self.$name + o.$name,)* }
+            pub fn plus(&self, o: &$snap) -> $snap {
+                $snap { $($name: self.$name + o.$name,)* }
             }
 
             /// (name, value) pairs, in declaration order.
@@ -33,6 +33,8 @@ macro_rules! counters {
 }
 
 counters! {
+    /// Engine counters. All monotonic.
+    Stats, Snapshot;
     /// Packets handed to the engine.
     packets,
     /// Their IP bytes.
@@ -61,6 +63,34 @@ counters! {
     verdict_accept,
     /// Drop verdicts.
     verdict_drop,
+}
+
+counters! {
+    /// Live daemon counters (the receive loops, signals, the kernel queue). All monotonic.
+    DaemonStats, DaemonSnapshot;
+    /// Packets received from the kernel queues.
+    received,
+    /// Verdicts sent (exactly one per received packet unless the socket failed).
+    verdicted,
+    /// Verdicts the kernel refused or that could not be sent.
+    verdict_errors,
+    /// NF_REPEAT verdicts (decided packets in `--verdict repeat` mode).
+    repeats,
+    /// Packets that came back to the queue already carrying nfdpi's decision bits: the ruleset
+    /// does not obey the mark; they were verdicted from the mark without the engine.
+    requeued_marked,
+    /// Receive errors other than ENOBUFS (EINTR from shutdown is not counted).
+    recv_errors,
+    /// ENOBUFS: the socket buffer overflowed and the kernel dropped messages.
+    enobufs,
+    /// The engine panicked on a packet (it got the default verdict).
+    engine_panics,
+    /// Queue sockets reopened after a failure.
+    reopens,
+    /// Signature reloads that succeeded.
+    reloads,
+    /// Signature reloads refused (the old set stayed).
+    reloads_failed,
 }
 
 impl Stats {
