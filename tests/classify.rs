@@ -917,13 +917,14 @@ fn help_exits_0_and_documents_exit_codes() {
 #[test]
 fn bad_flag_exits_2() {
     let cap = shipped("quickstart.pcap");
+    let cap = cap.to_str().unwrap();
     for args in [
-        &["classify", "--no-such-flag"][..],
-        &["--no-such-flag"],
+        &["classify", "--no-such-flag", cap][..],
+        &["--no-such-flag", cap],
         &["classify"],
-        &["no-such-command"],
+        &["no-such-command", cap],
     ] {
-        let out = nfdpi().args(args).arg(&cap).output().unwrap();
+        let out = nfdpi().args(args).output().unwrap();
         assert_eq!(
             code(&out),
             2,
