@@ -840,6 +840,32 @@ struct Offline {
     packets: u64,
     dropped: u64,
     protocol: String,
+    /// `file.sig:line` of the rule that named the flow, if any.
+    signature: Option<String>,
+}
+
+/// True when the rule at `location` (`file.sig:line`) tests addresses (`ip ...`). Such a flow is
+/// named by where it goes, and the replay runs between the namespaces' own addresses, so live
+/// and offline cannot be compared on it.
+fn rule_tests_addresses(location: &str) -> bool {
+    let Some((file, line)) = location.rsplit_once(':') else {
+        return false;
+    };
+    let Ok(line) = line.parse::<usize>() else {
+        return false;
+    };
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("signatures")
+        .join(file);
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .skip(line.saturating_sub(1))
+        .enumerate()
+        .take_while(|(i, l)| {
+            *i == 0
+                || !(l.trim_start().starts_with("rule") || l.trim_start().starts_with("protocol"))
+        })
+        .any(|(_, l)| l.trim_start().starts_with("ip "))
 }
 
 fn classify_offline(
@@ -869,6 +895,7 @@ fn classify_offline(
             packets: v["packets"].as_u64().unwrap_or(0),
             dropped: v["dropped_packets"].as_u64().unwrap_or(0),
             protocol: v["protocol"].as_str().unwrap_or("").to_string(),
+            signature: v["signature"].as_str().map(str::to_string),
         });
     }
     m
@@ -893,6 +920,8 @@ fn live_verdicts_match_offline_classify() {
         "quic.pcap",
         "openvpn.pcap",
         "dtls.pcap",
+        // Unknown to the shipped signatures, past the budget: the cut side of the comparison.
+        "imo.pcap",
     ];
     let mut chosen: Vec<(String, CapturedFlow, Offline)> = Vec::new();
     for name in sources {
@@ -904,7 +933,12 @@ fn live_verdicts_match_offline_classify() {
             .filter_map(
                 |f| match offline.get(&(f.client, f.server)).map(Vec::as_slice) {
                     // One record: the flow did not expire and restart inside the capture.
-                    Some([rec]) if rec.packets == f.steps.len() as u64 => Some((f, rec.clone())),
+                    Some([rec])
+                        if rec.packets == f.steps.len() as u64
+                            && !rec.signature.as_deref().is_some_and(rule_tests_addresses) =>
+                    {
+                        Some((f, rec.clone()))
+                    }
                     _ => None,
                 },
             )
