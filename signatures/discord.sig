@@ -9,9 +9,13 @@ protocol Discord id 58 category Collaborative
     len == 74
     u16@0 in {0x0001, 0x0002}
     u16@2 == 70
+    # discord.pcap, 192.168.2.100:57955 -> 66.22.196.173:50004
+    example match 000100460000ace3000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000006f74
 
   rule gateway-ping
     transport udp
     packet within 4
     len == 8
     prefix 0x1337cafe
+    # discord.pcap, 192.168.2.100:56271 -> 66.22.244.154:50004
+    example match 1337cafe0e000000

@@ -10,3 +10,5 @@ protocol GenshinImpact id 257 category Game
     u32@0 == 0x000000ff
     u32@12 == 0x499602d2
     u32@16 == 0xffffffff
+    # genshin-impact.pcap, 192.168.2.100:58766 -> 47.245.143.85:22101
+    example match 000000ff0000000000000000499602d2ffffffff

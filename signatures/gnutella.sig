@@ -7,10 +7,14 @@ protocol Gnutella id 35 category P2P
     transport udp
     len >= 8
     prefix "GND"
+    # gnutella.pcap, 10.0.2.15:28681 -> 85.138.20.110:6346
+    example match 474e44103e8f0101540b514b525006524e415d2fe2350970
 
   rule connect-tcp
     transport tcp
     prefix "GNUTELLA CONNECT/"
+    # gnutella.pcap, 10.0.2.15:50196 -> 218.250.6.59:12556 (first 96 of 598 bytes)
+    example match 474e5554454c4c4120434f4e4e4543542f302e360d0a4e6f64653a2039332e34372e3232362e35333a32383638310d0a52656d6f74652d49503a203231382e3235302e362e35390d0a557365722d4167656e743a2067746b2d676e7574656c6c
 
   rule reply-tcp
     transport tcp

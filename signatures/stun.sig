@@ -8,6 +8,10 @@ protocol STUN id 78 category Network
     packet within 5
     not server-ip 255.255.255.255/32, 224.0.0.0/4
     stun
+    # adult_content.pcap, 192.168.1.199:42759 -> 31.220.27.69:80
+    example match 000100002112a4424133516369344e75724f4b41
+    # KakaoTalk_talk.pcap, 10.24.82.188:25223 -> 10.188.1.1:53 (DNS)
+    example nomatch 629801000001000000000000046d7174740866616365626f6f6b03636f6d0000010001
 
   # Over TCP, RFC 4571 framing (a 2-byte length) is peeled; only cookie STUN is accepted.
   rule stun-tcp
