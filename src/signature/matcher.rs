@@ -536,3 +536,116 @@ fn tls_sni<'b>(p: &[u8], buf: &'b mut [u8; 256]) -> Option<&'b [u8]> {
     }
     None
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len() / 2)
+            .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// teams.pcap, 192.168.1.6:50016 -> 52.114.250.123:3478: an Allocate request with MS-TURN's
+    /// 0x8006 and 0x8055 attributes.
+    const TEAMS_ALLOCATE: &str = "000300302112a442b2343f6e67f41d58acba639f000f000472c64bc68037000400000002800800040000000680060004000000010010000400002ee08055000400020002";
+    /// teams.pcap, 192.168.1.6:50016 -> 52.114.252.8:3479: a Binding response in Microsoft's
+    /// 0xFF10 multiplexed-TURN wrapper, with 0x8070.
+    const TEAMS_WRAPPED: &str = "ff100060deaa296708f708fc010100442112a44281275a7e28b364d88f3d14f980700004000000070020000800012c851560584a8037000400000002803600040000000100080014998b53fec81f7d913f18f8cc4c645293987537ed802800043ea7ac36";
+    /// adult_content.pcap, 192.168.1.199:42759 -> 31.220.27.69:80: a bare Binding request.
+    const STUN_BINDING: &str = "000100002112a4424133516369344e75724f4b41";
+    /// KakaoTalk_talk.pcap, 10.24.82.188:25223 -> 10.188.1.1:53: an A query for mqtt.facebook.com.
+    const DNS_QUERY: &str =
+        "629801000001000000000000046d7174740866616365626f6f6b03636f6d0000010001";
+    /// KakaoTalk_talk.pcap, 10.24.82.188:11320 -> 1.201.1.174:23044: RTP, payload type 108.
+    const RTP: &str = "80ec4eb28b399cda0b865519fec5f690bfe83d83771c1276a357519b33c32925654ad82efb080889c03a096248060aa5ae4b61d6324c0679";
+    /// anyconnect-vpn.pcap, 10.0.0.227:54107 -> 8.37.102.91:443: a DTLS 1.0 (0x0100) ClientHello.
+    const DTLS: &str = "160100000000000000000000560100004a000000000000004a0100ed89c4699ea16489a68421ebd0951f08172d595bf2c2507bd49467c65ee6238a209bb071c8a80440614f8347a2ce2efe01540c7af53be22e1eac07398729e026ef00000200390100";
+    /// quic_crypto_aes_auth_size.pcap, 134.53.36.43:34917 -> 142.104.38.30:443: the first 64
+    /// bytes of a QUIC v1 Initial.
+    const QUIC_V1: &str = "c100000001086a39e7bd7a5940690040a4b5f8df1fbc4cbf20e913e28c9da2bb40bf6100ee9311d5be7ba8450dfc258b83022c89a26bb10e211473b7978bbb5460";
+
+    #[test]
+    fn stun_header_attributes_and_the_ms_wrapper() {
+        let ms = [0x8054, 0x8095, 0x8006, 0x8070, 0x8055];
+        assert!(stun(&hex(TEAMS_ALLOCATE), UDP, StunMode::Cookie, &ms));
+        assert!(stun(&hex(TEAMS_WRAPPED), UDP, StunMode::Any, &[0x8070]));
+        assert!(!stun(&hex(TEAMS_WRAPPED), UDP, StunMode::Any, &[0x8054]));
+        assert!(stun(&hex(STUN_BINDING), UDP, StunMode::Any, &[]));
+        assert!(!stun(&hex(STUN_BINDING), UDP, StunMode::Any, &ms));
+        assert!(!stun(&hex(DNS_QUERY), UDP, StunMode::Any, &[]));
+        // Over TCP, with RFC 4571 framing.
+        let mut framed = vec![0, 20];
+        framed.extend(hex(STUN_BINDING));
+        assert!(stun(&framed, TCP, StunMode::Cookie, &[]));
+    }
+
+    #[test]
+    fn classic_stun_needs_an_exact_attribute_walk() {
+        // A cookie-less Binding request (0x0001) with one 4-byte attribute: RFC 3489 form.
+        let mut classic = vec![0x00, 0x01, 0x00, 0x08];
+        classic.extend_from_slice(&[0x11; 16]);
+        classic.extend_from_slice(&[0x00, 0x03, 0x00, 0x04, 0, 0, 0, 0]);
+        assert!(stun(&classic, UDP, StunMode::Any, &[]));
+        assert!(!stun(&classic, UDP, StunMode::Cookie, &[]));
+        // The attribute claims more than the message holds.
+        classic[11 + 12] = 0x08;
+        assert!(!stun(&classic, UDP, StunMode::Any, &[]));
+    }
+
+    #[test]
+    fn rtp_dtls_quic_on_real_bytes() {
+        assert!(rtp(&hex(RTP), None));
+        assert!(!rtp(&hex(RTP), Some((0, 34))));
+        assert!(!rtcp(&hex(RTP)));
+        assert!(!rtp(&hex(DNS_QUERY), None));
+        assert!(dtls(&hex(DTLS)));
+        assert!(!dtls(&hex(STUN_BINDING)));
+        assert!(quic(&hex(QUIC_V1), &[1]));
+        assert!(!quic(&hex(QUIC_V1), &[0x6b33_43cf]));
+        assert!(!quic(&hex(RTP), &[]));
+    }
+
+    #[test]
+    fn dns_question_names() {
+        let mut buf = [0u8; 256];
+        assert_eq!(
+            dns_qname(&hex(DNS_QUERY), &mut buf),
+            Some(&b"mqtt.facebook.com"[..])
+        );
+        assert!(dns_qname(&hex(RTP), &mut buf).is_none());
+    }
+
+    #[test]
+    fn every_prefix_of_real_payloads_is_safe() {
+        for h in [
+            TEAMS_ALLOCATE,
+            TEAMS_WRAPPED,
+            STUN_BINDING,
+            DNS_QUERY,
+            RTP,
+            DTLS,
+            QUIC_V1,
+        ] {
+            let p = hex(h);
+            for n in 0..p.len() {
+                let q = &p[..n];
+                let mut buf = [0u8; 256];
+                let _ = (
+                    stun(q, UDP, StunMode::Any, &[0x8054]),
+                    stun(q, TCP, StunMode::Any, &[]),
+                );
+                let _ = (
+                    rtp(q, None),
+                    rtcp(q),
+                    dtls(q),
+                    quic(q, &[]),
+                    dns_qname(q, &mut buf),
+                );
+                let _ = tls_sni(q, &mut buf);
+            }
+        }
+    }
+}

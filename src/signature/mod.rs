@@ -591,3 +591,302 @@ fn compile_rule(
         specificity,
     })
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::expect_used)]
+mod tests {
+    use super::matcher::{inspect, Ctx, Outcome, Progress};
+    use super::*;
+    use crate::packet::{Direction, Packet, TCP, UDP};
+
+    fn set(src: &str) -> SignatureSet {
+        SignatureSet::from_sources(&[("t.sig", src)]).unwrap_or_else(|e| panic!("{}", e[0]))
+    }
+
+    fn udp<'a>(src: &str, sport: u16, dst: &str, dport: u16, payload: &'a [u8]) -> Packet<'a> {
+        Packet {
+            src: src.parse().unwrap(),
+            dst: dst.parse().unwrap(),
+            proto: UDP,
+            sport,
+            dport,
+            payload,
+            ip_len: 28 + payload.len() as u32,
+            frag: None,
+        }
+    }
+
+    fn first() -> Ctx {
+        Ctx {
+            dir: Direction::ToServer,
+            index: 0,
+            index_in_dir: 0,
+        }
+    }
+
+    fn name<'s>(o: Outcome<'s>) -> Option<&'s str> {
+        match o {
+            Outcome::Matched(l) => Some(l.protocol.as_str()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn labels_name_the_rule_line() {
+        let s = set("protocol DNS id 5 category Network\n  rule a\n    port 53\n");
+        let pkt = udp("10.0.0.1", 5000, "10.0.0.2", 53, b"x");
+        let Outcome::Matched(l) = inspect(&s, &pkt, &first(), &mut Progress::default()) else {
+            panic!()
+        };
+        assert_eq!(
+            (
+                l.protocol.as_str(),
+                l.id,
+                l.category.as_str(),
+                l.location.as_str()
+            ),
+            ("DNS", 5, "Network", "t.sig:2")
+        );
+        assert_eq!(
+            s.summary(),
+            Summary {
+                files: 1,
+                protocols: 1,
+                rules: 1,
+                examples: 0
+            }
+        );
+    }
+
+    #[test]
+    fn the_more_specific_rule_wins_then_priority_then_file_order() {
+        let src = "protocol Generic id 1 category C\n  rule g\n    u8@0 == 1\n\
+                   protocol Specific id 2 category C\n  rule s\n    u8@0 == 1\n    len == 3\n\
+                   protocol Late id 3 category C\n  rule l\n    u8@0 == 1\n    len == 3\n";
+        let s = set(src);
+        let pkt = udp("10.0.0.1", 1, "10.0.0.2", 2, &[1, 2, 3]);
+        assert_eq!(
+            name(inspect(&s, &pkt, &first(), &mut Progress::default())),
+            Some("Specific")
+        );
+        let s = set(&src.replace("  rule g\n", "  rule g\n    priority 1\n"));
+        assert_eq!(
+            name(inspect(&s, &pkt, &first(), &mut Progress::default())),
+            Some("Generic")
+        );
+    }
+
+    #[test]
+    fn repeat_same_counts_packets_of_one_direction() {
+        let s = set(
+            "protocol R id 1 category C\n  rule r\n    u8@0 == 0x80\n    repeat 3 same u32@1\n",
+        );
+        let a = [0x80, 0, 0, 0, 7];
+        let b = [0x80, 0, 0, 0, 8];
+        let mut p = Progress::default();
+        let at = |i, d| Ctx {
+            dir: d,
+            index: i,
+            index_in_dir: i,
+        };
+        let c2s = udp("10.0.0.1", 1, "10.0.0.2", 2, &a);
+        let other = udp("10.0.0.1", 1, "10.0.0.2", 2, &b);
+        assert!(name(inspect(&s, &c2s, &at(0, Direction::ToServer), &mut p)).is_none());
+        // A different value resets the count; the other direction counts on its own.
+        assert!(name(inspect(&s, &other, &at(1, Direction::ToClient), &mut p)).is_none());
+        assert!(name(inspect(&s, &c2s, &at(2, Direction::ToServer), &mut p)).is_none());
+        assert_eq!(
+            name(inspect(&s, &c2s, &at(3, Direction::ToServer), &mut p)),
+            Some("R")
+        );
+        assert!(std::mem::size_of::<Progress>() <= 48);
+    }
+
+    #[test]
+    fn gives_up_past_every_window() {
+        let s = set("protocol W id 1 category C\n  rule w\n    packet within 2\n    u8@0 == 9\n");
+        let pkt = udp("10.0.0.1", 1, "10.0.0.2", 2, &[0]);
+        let mut p = Progress::default();
+        assert!(matches!(
+            inspect(&s, &pkt, &first(), &mut p),
+            Outcome::Undecided
+        ));
+        let ctx = Ctx {
+            dir: Direction::ToServer,
+            index: 1,
+            index_in_dir: 1,
+        };
+        assert!(matches!(inspect(&s, &pkt, &ctx, &mut p), Outcome::GaveUp));
+    }
+
+    #[test]
+    fn positions_directions_sides_and_cidrs() {
+        let s = set(
+            "protocol S id 1 category C\n  rule s\n    packet first-to-client\n    both-directions\n    server-ip 52.112.0.0/14\n    server-port 3478-3481\n",
+        );
+        let reply = udp("52.114.1.1", 3478, "10.0.0.1", 50000, b"");
+        let ctx = Ctx {
+            dir: Direction::ToClient,
+            index: 1,
+            index_in_dir: 0,
+        };
+        assert_eq!(
+            name(inspect(&s, &reply, &ctx, &mut Progress::default())),
+            Some("S")
+        );
+        let ctx = Ctx {
+            dir: Direction::ToServer,
+            index: 1,
+            index_in_dir: 1,
+        };
+        assert!(name(inspect(&s, &reply, &ctx, &mut Progress::default())).is_none());
+    }
+
+    #[test]
+    fn ndpi_custom_lines_load_and_match() {
+        let s = set("protocol DNS id 5 category Network\n  rule d\n    port 53\n    len >= 12\n\
+                     tcp:81,udp:5061-5062@Name\nip:192.0.2.0/24:443@Net\nhost:\"example.org\"@Web\nudp:53@DNS\n");
+        let names: Vec<&str> = s.protocol_names().collect();
+        assert_eq!(names, vec!["DNS", "Name", "Net", "Web"]);
+        let sip = udp("10.0.0.1", 5061, "10.0.0.2", 40000, b"");
+        let Outcome::Matched(l) = inspect(&s, &sip, &first(), &mut Progress::default()) else {
+            panic!()
+        };
+        assert_eq!(
+            (l.protocol.as_str(), l.id, l.location.as_str()),
+            ("Name", CUSTOM_ID_BASE, "t.sig:5")
+        );
+        let net = udp("192.0.2.9", 443, "10.0.0.2", 40000, b"");
+        assert_eq!(
+            name(inspect(&s, &net, &first(), &mut Progress::default())),
+            Some("Net")
+        );
+        // A DNS query for www.example.org: the host rule is more specific than the DNS rule.
+        let q = [
+            0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 3, b'w', b'w', b'w', 7, b'e', b'x',
+            b'a', b'm', b'p', b'l', b'e', 3, b'o', b'r', b'g', 0, 0, 1, 0, 1,
+        ];
+        let dns = udp("10.0.0.1", 5000, "10.0.0.2", 53, &q);
+        assert_eq!(
+            name(inspect(&s, &dns, &first(), &mut Progress::default())),
+            Some("Web")
+        );
+        // A custom line naming a declared protocol takes its id.
+        let d = udp("10.0.0.1", 5000, "10.0.0.2", 53, b"");
+        let Outcome::Matched(l) = inspect(&s, &d, &first(), &mut Progress::default()) else {
+            panic!()
+        };
+        assert_eq!((l.protocol.as_str(), l.id), ("DNS", 5));
+    }
+
+    #[test]
+    fn tls_sni_matches_host_rules() {
+        let s = set("host:\"teams.microsoft.com\"@Teams\n");
+        // A minimal TLS 1.2 ClientHello with only a server_name extension.
+        let name = b"eu.teams.microsoft.com";
+        let sni_ext_len = 2 + 1 + 2 + name.len();
+        let exts_len = 4 + sni_ext_len;
+        let body_len = 2 + 32 + 1 + 2 + 2 + 1 + 1 + 2 + exts_len;
+        let mut p = vec![0x16, 3, 1];
+        p.extend_from_slice(&u16::try_from(4 + body_len).unwrap().to_be_bytes());
+        p.extend_from_slice(&[1, 0]); // ClientHello, 24-bit length
+        p.extend_from_slice(&u16::try_from(body_len).unwrap().to_be_bytes());
+        p.extend_from_slice(&[3, 3]); // version
+        p.extend_from_slice(&[0; 32]); // random
+        p.push(0); // session id
+        p.extend_from_slice(&[0, 2, 0x13, 0x01]); // one cipher suite
+        p.extend_from_slice(&[1, 0]); // null compression
+        p.extend_from_slice(&u16::try_from(exts_len).unwrap().to_be_bytes());
+        p.extend_from_slice(&[0, 0]); // server_name
+        p.extend_from_slice(&u16::try_from(sni_ext_len).unwrap().to_be_bytes());
+        p.extend_from_slice(&u16::try_from(sni_ext_len - 2).unwrap().to_be_bytes());
+        p.push(0); // host_name
+        p.extend_from_slice(&u16::try_from(name.len()).unwrap().to_be_bytes());
+        p.extend_from_slice(name);
+        let mut pkt = udp("10.0.0.1", 50000, "52.113.194.132", 443, &p);
+        pkt.proto = TCP;
+        assert_eq!(
+            self::name(inspect(&s, &pkt, &first(), &mut Progress::default())),
+            Some("Teams")
+        );
+    }
+
+    #[test]
+    fn host_patterns() {
+        use super::matcher::host_matches;
+        assert!(host_matches(b"example.org", b"example.org"));
+        assert!(host_matches(b"a.example.org", b"example.org"));
+        assert!(!host_matches(b"badexample.org", b"example.org"));
+        assert!(host_matches(b"api.skype.com", b"skype."));
+        assert!(!host_matches(b"api.noskype.com", b"skype."));
+    }
+
+    #[test]
+    fn compile_errors_point_at_the_rule() {
+        let cases = [
+            ("protocol P id 1 category C\n  rule r\n    transport udp\n    transport tcp\n", 2, "one transport per rule"),
+            ("protocol P id 1 category C\n  rule r\n    u8@0 == 256\n", 2, "fit in u8@0"),
+            ("protocol P id 1 category C\n  rule r\n    u8@0 in 5..1\n", 2, "LOW ≤ HIGH"),
+            ("protocol P id 1 category C\n  rule r\n    repeat 1\n", 2, "N ≥ 2"),
+            ("protocol P id 1 category C\n  rule r\n    packet within 0\n", 2, "N ≥ 1"),
+            ("protocol P id 1 category C\n", 1, "at least one `rule`"),
+            ("protocol P id 1 category C\n  rule r\n    len == 1\nprotocol P id 2 category C\n  rule s\n    len == 2\n", 4, "same id and category"),
+            ("protocol P id 1 category C\n  rule r\n    len == 2\n    example match 00\n", 4, "expected this example to match rule `r` of P"),
+            ("protocol P id 1 category C\n  rule r\n    len == 1\n    example nomatch 00\n", 4, "to not match rule `r` of P, found that it matches"),
+        ];
+        for (src, line, msg) in cases {
+            let e = SignatureSet::from_sources(&[("t.sig", src)]).unwrap_err();
+            assert_eq!(e[0].line, line, "{src:?}: {}", e[0]);
+            assert!(e[0].message.contains(msg), "{src:?}: {}", e[0]);
+            assert!(
+                e[0].to_string().starts_with(&format!("t.sig:{line}:")),
+                "{}",
+                e[0]
+            );
+        }
+    }
+
+    #[test]
+    fn load_refuses_missing_paths_and_empty_sets() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = SignatureSet::load(&[dir.path().join("nope")]).unwrap_err();
+        assert!(e[0].to_string().contains("no such file or directory"));
+        let e = SignatureSet::load(&[dir.path().to_path_buf()]).unwrap_err();
+        assert!(matches!(e[0], LoadError::Empty(_)));
+        std::fs::write(
+            dir.path().join("a.sig"),
+            "protocol P id 1 category C\n  rule r\n    transport sctp\n",
+        )
+        .unwrap();
+        let e = SignatureSet::load(&[dir.path().to_path_buf()]).unwrap_err();
+        let shown = e[0].to_string();
+        assert!(
+            shown.contains("a.sig:3:15: expected `udp` or `tcp`, found `sctp`"),
+            "{shown}"
+        );
+        assert!(shown.contains("3 |     transport sctp"), "{shown}");
+    }
+
+    #[test]
+    fn the_shipped_set_loads_and_its_examples_pass() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("signatures");
+        let s = SignatureSet::load(&[dir]).unwrap_or_else(|e| panic!("{}", e[0]));
+        let sum = s.summary();
+        assert!(sum.protocols >= 20 && sum.examples >= 40, "{sum}");
+        for p in [
+            "Skype_TeamsCall",
+            "Skype_Teams",
+            "STUN",
+            "DTLS",
+            "RTP",
+            "RTCP",
+            "QUIC",
+            "DNS",
+            "WireGuard",
+            "OpenVPN",
+            "IPSec",
+        ] {
+            assert!(s.protocol_names().any(|n| n == p), "{p} missing");
+        }
+    }
+}

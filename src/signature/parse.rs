@@ -11,7 +11,7 @@ use std::net::IpAddr;
 use nom::branch::alt;
 use nom::bytes::complete::{tag, take_while1};
 use nom::character::complete::{char, digit1, hex_digit1, space0, space1};
-use nom::combinator::{map, map_res, opt, recognize, value};
+use nom::combinator::{cut, map, map_res, opt, recognize, value};
 use nom::multi::separated_list1;
 use nom::sequence::{pair, preceded, tuple};
 use nom::IResult;
@@ -279,7 +279,10 @@ pub fn parse_file(file: &str, src: &str) -> Result<File, Vec<SyntaxError>> {
 
 /// What the parser wanted where it stopped, from the statement's keyword.
 fn expected_for(stmt: &str, at: &str) -> String {
-    let kw: String = stmt.chars().take_while(|c| !c.is_whitespace()).collect();
+    let kw: String = stmt
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '@')
+        .collect();
     let at_start = at.len() == stmt.len();
     if at_start {
         return "a statement (`protocol`, `rule`, a test, `example`, or an nDPI line like `udp:53@DNS`)".into();
@@ -304,7 +307,7 @@ fn expected_for(stmt: &str, at: &str) -> String {
         "repeat" => "`repeat N` or `repeat N same uW@OFFSET`".into(),
         "example" => "`example match HEX` or `example nomatch HEX` (an even number of hex digits)".into(),
         "not" => "a test after `not`".into(),
-        _ if kw.contains(':') => "an nDPI custom line: `tcp:81,udp:5061-5062@Name`, `ip:1.2.3.0/24:443@Name` or `host:\"example.org\"@Name`".into(),
+        _ if stmt.contains(':') && stmt.contains('@') => "an nDPI custom line: `tcp:81,udp:5061-5062@Name`, `ip:1.2.3.0/24:443@Name` or `host:\"example.org\"@Name`".into(),
         _ => "a statement".into(),
     }
 }
@@ -403,9 +406,12 @@ fn attach(out: &mut File, st: Statement, line: u32) -> Result<(), &'static str> 
 fn statement(i: &str) -> Res<'_, Statement> {
     alt((
         protocol_stmt,
-        map(preceded(pair(tag("rule"), space1), ident), Statement::Rule),
         map(
-            preceded(pair(tag("priority"), space1), int_i32),
+            preceded(pair(tag("rule"), space1), cut(ident)),
+            Statement::Rule,
+        ),
+        map(
+            preceded(pair(tag("priority"), space1), cut(int_i32)),
             Statement::Priority,
         ),
         map(repeat_stmt, Statement::Repeat),
@@ -417,26 +423,31 @@ fn statement(i: &str) -> Res<'_, Statement> {
 
 fn protocol_stmt(i: &str) -> Res<'_, Statement> {
     let (i, _) = pair(tag("protocol"), space1)(i)?;
-    let (i, name) = ident(i)?;
-    let (i, _) = tuple((space1, tag("id"), space1))(i)?;
-    let (i, id) = map_res(number, u16::try_from)(i)?;
-    let (i, _) = tuple((space1, tag("category"), space1))(i)?;
-    let (i, cat) = ident(i)?;
+    let (i, (name, _, id, _, cat)) = cut(tuple((
+        ident,
+        tuple((space1, tag("id"), space1)),
+        map_res(number, u16::try_from),
+        tuple((space1, tag("category"), space1)),
+        ident,
+    )))(i)?;
     Ok((i, Statement::Protocol(name, id, cat)))
 }
 
 fn repeat_stmt(i: &str) -> Res<'_, Repeat> {
     let (i, _) = pair(tag("repeat"), space1)(i)?;
-    let (i, count) = map_res(number, u8::try_from)(i)?;
-    let (i, same) = opt(preceded(tuple((space1, tag("same"), space1)), field))(i)?;
+    let (i, count) = cut(map_res(number, u8::try_from))(i)?;
+    let (i, same) = opt(preceded(tuple((space1, tag("same"), space1)), cut(field)))(i)?;
     Ok((i, Repeat { count, same }))
 }
 
 fn example_stmt(i: &str) -> Res<'_, Statement> {
     let (i, _) = pair(tag("example"), space1)(i)?;
-    let (i, m) = alt((value(false, tag("nomatch")), value(true, tag("match"))))(i)?;
-    let (i, _) = space1(i)?;
-    let (i, bytes) = hex_bytes(i)?;
+    let (i, m) = cut(alt((
+        value(false, tag("nomatch")),
+        value(true, tag("match")),
+    )))(i)?;
+    let (i, _) = cut(space1)(i)?;
+    let (i, bytes) = cut(hex_bytes)(i)?;
     Ok((i, Statement::Example(m, bytes)))
 }
 
@@ -522,7 +533,7 @@ fn cidr(i: &str) -> Res<'_, Cidr> {
     let len = len.unwrap_or(max);
     if len > max {
         return Err(nom::Err::Error(nom::error::Error::new(
-            rest,
+            i,
             nom::error::ErrorKind::Verify,
         )));
     }
@@ -598,7 +609,7 @@ fn quoted(i: &str) -> Res<'_, Vec<u8>> {
         match chars.next() {
             None => {
                 return Err(nom::Err::Error(nom::error::Error::new(
-                    rest,
+                    i,
                     nom::error::ErrorKind::Char,
                 )))
             }
@@ -661,27 +672,32 @@ fn test_kind(i: &str) -> Res<'_, TestKind> {
     alt((
         preceded(
             pair(tag("transport"), space1),
-            alt((
+            cut(alt((
                 value(TestKind::Transport(Transport::Udp), tag("udp")),
                 value(TestKind::Transport(Transport::Tcp), tag("tcp")),
-            )),
+            ))),
         ),
         map(
             tuple((
                 side_prefix,
                 tag("port"),
                 space1,
-                separated_list1(comma, port_range),
+                cut(separated_list1(comma, port_range)),
             )),
             |(s, _, _, v)| TestKind::Port(s, v),
         ),
         map(
-            tuple((side_prefix, tag("ip"), space1, separated_list1(comma, cidr))),
+            tuple((
+                side_prefix,
+                tag("ip"),
+                space1,
+                cut(separated_list1(comma, cidr)),
+            )),
             |(s, _, _, v)| TestKind::Ip(s, v),
         ),
         preceded(
             pair(tag("packet"), space1),
-            alt((
+            cut(alt((
                 value(
                     TestKind::Packet(Position::FirstToServer),
                     tag("first-to-server"),
@@ -694,52 +710,51 @@ fn test_kind(i: &str) -> Res<'_, TestKind> {
                 map(preceded(pair(tag("within"), space1), number), |n| {
                     TestKind::Packet(Position::Within(n))
                 }),
-            )),
+            ))),
         ),
         preceded(
             pair(tag("direction"), space1),
-            alt((
+            cut(alt((
                 value(TestKind::Direction(Side::Server), tag("to-server")),
                 value(TestKind::Direction(Side::Client), tag("to-client")),
-            )),
+            ))),
         ),
         value(TestKind::BothDirections, tag("both-directions")),
         len_test,
         map(
             tuple((
                 field,
-                opt(preceded(tuple((space0, char('&'), space0)), number)),
+                cut(opt(preceded(tuple((space0, char('&'), space0)), number))),
                 space0,
-                cmp,
+                cut(cmp),
             )),
             |(f, m, _, c)| TestKind::Field(f, m, c),
         ),
         map(
-            preceded(pair(tag("prefix"), space1), literal),
+            preceded(pair(tag("prefix"), space1), cut(literal)),
             TestKind::Prefix,
         ),
         map(
-            preceded(pair(tag("contains"), space1), literal),
+            preceded(pair(tag("contains"), space1), cut(literal)),
             TestKind::Contains,
         ),
         map(
-            tuple((tag("at"), space1, u16_num, space1, literal)),
-            |(_, _, o, _, l)| TestKind::At(o, l),
+            preceded(
+                pair(tag("at"), space1),
+                cut(tuple((u16_num, space1, literal))),
+            ),
+            |(o, _, l)| TestKind::At(o, l),
         ),
         stun_test,
         map(
             preceded(
                 tag("rtp"),
-                opt(tuple((
-                    space1,
-                    tag("pt"),
-                    space1,
-                    number,
-                    tag(".."),
-                    number,
-                ))),
+                opt(preceded(
+                    tuple((space1, tag("pt"), space1)),
+                    cut(tuple((number, tag(".."), number))),
+                )),
             ),
-            |r| TestKind::Rtp(r.map(|(_, _, _, a, _, b)| (a.min(255) as u8, b.min(255) as u8))),
+            |r| TestKind::Rtp(r.map(|(a, _, b)| (a.min(255) as u8, b.min(255) as u8))),
         ),
         value(TestKind::Rtcp, tag("rtcp")),
         value(TestKind::Dtls, tag("dtls")),
@@ -748,13 +763,13 @@ fn test_kind(i: &str) -> Res<'_, TestKind> {
                 tag("quic"),
                 opt(preceded(
                     tuple((space1, tag("version"), space1)),
-                    separated_list1(space1, number),
+                    cut(separated_list1(space1, number)),
                 )),
             ),
             |v| TestKind::Quic(v.unwrap_or_default()),
         ),
         map(
-            preceded(pair(tag("host"), space1), host_name),
+            preceded(pair(tag("host"), space1), cut(host_name)),
             TestKind::Host,
         ),
     ))(i)
@@ -762,7 +777,7 @@ fn test_kind(i: &str) -> Res<'_, TestKind> {
 
 fn len_test(i: &str) -> Res<'_, TestKind> {
     let (i, _) = pair(tag("len"), space1)(i)?;
-    alt((
+    cut(alt((
         map(
             tuple((
                 op,
@@ -783,7 +798,7 @@ fn len_test(i: &str) -> Res<'_, TestKind> {
             },
         ),
         map(cmp, TestKind::Len),
-    ))(i)
+    )))(i)
 }
 
 fn stun_test(i: &str) -> Res<'_, TestKind> {
@@ -794,19 +809,23 @@ fn stun_test(i: &str) -> Res<'_, TestKind> {
     ))(i)?;
     let (i, attrs) = opt(preceded(
         tuple((space1, tag("attr"), space1)),
-        separated_list1(space1, u16_num),
+        cut(separated_list1(space1, u16_num)),
     ))(i)?;
     Ok((i, TestKind::Stun(mode, attrs.unwrap_or_default())))
 }
 
 fn custom_stmt(i: &str) -> Res<'_, Statement> {
-    let (i, specs) = separated_list1(char(','), custom_spec)(i)?;
-    let (i, _) = char('@')(i)?;
-    let (i, name) = ident(i)?;
-    Ok((
-        i,
-        Statement::Custom(specs.into_iter().flatten().collect(), name),
-    ))
+    let (i, first) = custom_spec(i)?;
+    let (i, (rest, _, name)) = cut(tuple((
+        nom::multi::many0(preceded(char(','), custom_spec)),
+        char('@'),
+        ident,
+    )))(i)?;
+    let specs = first
+        .into_iter()
+        .chain(rest.into_iter().flatten())
+        .collect();
+    Ok((i, Statement::Custom(specs, name)))
 }
 
 fn custom_spec(i: &str) -> Res<'_, Vec<CustomSpec>> {
@@ -1060,6 +1079,518 @@ impl fmt::Display for CustomSpec {
                 Ok(())
             }
             CustomSpec::Host(h) => write!(f, "host:{}", lit(h.as_bytes())),
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn err_of(src: &str) -> SyntaxError {
+        parse_file("t.sig", src).unwrap_err().remove(0)
+    }
+
+    fn one_test(line: &str) -> TestKind {
+        let f = parse_file(
+            "t.sig",
+            &format!("protocol P id 1 category C\n rule r\n  {line}\n"),
+        )
+        .unwrap();
+        let Item::Protocol(p) = &f.items[0] else {
+            panic!()
+        };
+        p.rules[0].tests[0].kind.clone()
+    }
+
+    #[test]
+    fn a_protocol_with_rules_tests_and_examples() {
+        let src = "# comment\nprotocol STUN id 78 category Network\n  rule r1   # trailing\n    transport udp\n    not server-ip 255.255.255.255/32, 224.0.0.0/4\n    stun attr 0x8054 0x8070\n    example match 0001\n    example nomatch 00 01\n";
+        let f = parse_file("s.sig", src).unwrap();
+        let Item::Protocol(p) = &f.items[0] else {
+            panic!()
+        };
+        assert_eq!(
+            (p.name.as_str(), p.id, p.category.as_str(), p.line),
+            ("STUN", 78, "Network", 2)
+        );
+        let r = &p.rules[0];
+        assert_eq!(r.line, 3);
+        assert_eq!(r.tests.len(), 3);
+        assert!(r.tests[1].negated);
+        assert_eq!(
+            r.tests[2].kind,
+            TestKind::Stun(StunMode::Any, vec![0x8054, 0x8070])
+        );
+        assert_eq!(r.examples[1].payload, vec![0, 1]);
+        assert!(!r.examples[1].matches);
+    }
+
+    #[test]
+    fn every_test_form_parses() {
+        assert_eq!(
+            one_test("port 53, 3478-3481"),
+            TestKind::Port(Side::Either, vec![(53, 53), (3478, 3481)])
+        );
+        assert_eq!(
+            one_test("client-port 5000"),
+            TestKind::Port(Side::Client, vec![(5000, 5000)])
+        );
+        assert_eq!(
+            one_test("u16@2 & 0x3eef <= 0x000b"),
+            TestKind::Field(
+                Field {
+                    width: 2,
+                    offset: 2
+                },
+                Some(0x3eef),
+                Cmp::Op(Op::Le, 0xb)
+            )
+        );
+        assert_eq!(
+            one_test("u8@0 in 0x14..0x17"),
+            TestKind::Field(
+                Field {
+                    width: 1,
+                    offset: 0
+                },
+                None,
+                Cmp::Range(0x14, 0x17)
+            )
+        );
+        assert_eq!(
+            one_test("u32@4 in {1, 2}"),
+            TestKind::Field(
+                Field {
+                    width: 4,
+                    offset: 4
+                },
+                None,
+                Cmp::Set(vec![1, 2])
+            )
+        );
+        assert_eq!(
+            one_test("len == u16@2 + 20"),
+            TestKind::LenField(
+                Op::Eq,
+                Field {
+                    width: 2,
+                    offset: 2
+                },
+                20
+            )
+        );
+        assert_eq!(
+            one_test("len >= u8@3 - 4"),
+            TestKind::LenField(
+                Op::Ge,
+                Field {
+                    width: 1,
+                    offset: 3
+                },
+                -4
+            )
+        );
+        assert_eq!(
+            one_test("len in 20..1500"),
+            TestKind::Len(Cmp::Range(20, 1500))
+        );
+        assert_eq!(
+            one_test("prefix \"RSP/\""),
+            TestKind::Prefix(b"RSP/".to_vec())
+        );
+        assert_eq!(
+            one_test("contains 0x2112a442"),
+            TestKind::Contains(vec![0x21, 0x12, 0xa4, 0x42])
+        );
+        assert_eq!(
+            one_test("at 7 \"a\\\"b\\x00\""),
+            TestKind::At(7, b"a\"b\0".to_vec())
+        );
+        assert_eq!(
+            one_test("packet within 5"),
+            TestKind::Packet(Position::Within(5))
+        );
+        assert_eq!(
+            one_test("packet first-to-client"),
+            TestKind::Packet(Position::FirstToClient)
+        );
+        assert_eq!(
+            one_test("direction to-client"),
+            TestKind::Direction(Side::Client)
+        );
+        assert_eq!(one_test("rtp pt 96..127"), TestKind::Rtp(Some((96, 127))));
+        assert_eq!(
+            one_test("quic version 0x00000001 0x6b3343cf"),
+            TestKind::Quic(vec![1, 0x6b33_43cf])
+        );
+        assert_eq!(
+            one_test("host \"Example.ORG\""),
+            TestKind::Host("example.org".into())
+        );
+        assert_eq!(
+            one_test("ip 10.0.0.0/8, 2603:1027::/48"),
+            TestKind::Ip(
+                Side::Either,
+                vec![
+                    Cidr {
+                        addr: "10.0.0.0".parse().unwrap(),
+                        len: 8
+                    },
+                    Cidr {
+                        addr: "2603:1027::".parse().unwrap(),
+                        len: 48
+                    }
+                ]
+            )
+        );
+    }
+
+    #[test]
+    fn ndpi_custom_lines_parse_as_written() {
+        let f = parse_file(
+            "c.sig",
+            "tcp:81,udp:5061-5062@Name\nip:1.2.3.0/24:443@Net\nip:1.2.3.4@One\nhost:\"example.org\"@Web\n",
+        )
+        .unwrap();
+        let Item::Custom(c) = &f.items[0] else {
+            panic!()
+        };
+        assert_eq!(
+            c.specs,
+            vec![
+                CustomSpec::Port(Transport::Tcp, 81, 81),
+                CustomSpec::Port(Transport::Udp, 5061, 5062)
+            ]
+        );
+        assert_eq!(c.name, "Name");
+        let Item::Custom(c) = &f.items[1] else {
+            panic!()
+        };
+        assert_eq!(
+            c.specs,
+            vec![CustomSpec::Ip(
+                Cidr {
+                    addr: "1.2.3.0".parse().unwrap(),
+                    len: 24
+                },
+                Some(443)
+            )]
+        );
+        let Item::Custom(c) = &f.items[2] else {
+            panic!()
+        };
+        assert_eq!(
+            c.specs,
+            vec![CustomSpec::Ip(
+                Cidr {
+                    addr: "1.2.3.4".parse().unwrap(),
+                    len: 32
+                },
+                None
+            )]
+        );
+        let Item::Custom(c) = &f.items[3] else {
+            panic!()
+        };
+        assert_eq!(c.specs, vec![CustomSpec::Host("example.org".into())]);
+    }
+
+    #[test]
+    fn error_points_at_the_bad_token_with_a_caret() {
+        let e = err_of("protocol P id 1 category C\n  rule r\n    transport sctp\n");
+        assert_eq!((e.line, e.col), (3, 15));
+        let shown = e.to_string();
+        assert!(
+            shown.starts_with("t.sig:3:15: expected `udp` or `tcp`, found `sctp`"),
+            "{shown}"
+        );
+        assert!(shown.contains("3 |     transport sctp\n"), "{shown}");
+        assert!(shown.ends_with("  |               ^"), "{shown}");
+    }
+
+    #[test]
+    fn error_messages_name_what_was_expected() {
+        let cases = [
+            (
+                "protocol P id x category C\n",
+                1,
+                15,
+                "expected `protocol NAME id NUMBER category NAME`, found `x`",
+            ),
+            ("protocol P id 70000 category C\n", 1, 15, "found `70000`"),
+            (
+                "rule r\n",
+                1,
+                1,
+                "expected a `protocol` line before the first `rule`",
+            ),
+            (
+                "protocol P id 1 category C\n transport udp\n",
+                2,
+                2,
+                "expected a `rule` line before tests",
+            ),
+            (
+                "protocol P id 1 category C\n rule r\n port 99999\n",
+                3,
+                7,
+                "expected a port list",
+            ),
+            (
+                "protocol P id 1 category C\n rule r\n ip 1.2.3.4/33\n",
+                3,
+                5,
+                "expected a CIDR list",
+            ),
+            (
+                "protocol P id 1 category C\n rule r\n u16@2 ~ 3\n",
+                3,
+                8,
+                "expected a field test like",
+            ),
+            (
+                "protocol P id 1 category C\n rule r\n len == 5 extra\n",
+                3,
+                11,
+                "expected end of line, found `extra`",
+            ),
+            (
+                "protocol P id 1 category C\n rule r\n example match 0a1\n",
+                3,
+                16,
+                "an even number of hex digits",
+            ),
+            (
+                "protocol P id 1 category C\n rule r\n prefix \"abc\n",
+                3,
+                9,
+                "expected a literal",
+            ),
+            (
+                "protocol P id 1 category C\n rule r\n priority 1\n priority 2\n",
+                4,
+                2,
+                "one `priority` per rule",
+            ),
+            (
+                "protocol P id 1 category C\n rule r\n frobnicate\n",
+                3,
+                2,
+                "expected a statement",
+            ),
+            ("udp:53@\n", 1, 8, "expected an nDPI custom line"),
+        ];
+        for (src, line, col, msg) in cases {
+            let e = err_of(src);
+            assert_eq!((e.line, e.col), (line, col), "{src:?} gave {e}");
+            assert!(
+                e.message.contains(msg),
+                "{src:?}: {} does not contain {msg}",
+                e.message
+            );
+        }
+    }
+
+    #[test]
+    fn every_bad_line_is_reported_not_only_the_first() {
+        let errs = parse_file(
+            "t.sig",
+            "protocol P id 1 category C\n rule r\n bad one\n bad two\n",
+        )
+        .unwrap_err();
+        assert_eq!(errs.iter().map(|e| e.line).collect::<Vec<_>>(), vec![3, 4]);
+    }
+
+    fn field() -> impl Strategy<Value = Field> {
+        (prop::sample::select(vec![1u8, 2, 4]), 0u16..2000)
+            .prop_map(|(width, offset)| Field { width, offset })
+    }
+
+    fn op_s() -> impl Strategy<Value = Op> {
+        prop::sample::select(vec![Op::Eq, Op::Ne, Op::Lt, Op::Le, Op::Gt, Op::Ge])
+    }
+
+    fn cmp_s() -> impl Strategy<Value = Cmp> {
+        prop_oneof![
+            (op_s(), any::<u32>()).prop_map(|(o, n)| Cmp::Op(o, n)),
+            (any::<u32>(), any::<u32>()).prop_map(|(a, b)| Cmp::Range(a, b)),
+            prop::collection::vec(any::<u32>(), 1..4).prop_map(Cmp::Set),
+        ]
+    }
+
+    fn side_s() -> impl Strategy<Value = Side> {
+        prop::sample::select(vec![Side::Either, Side::Server, Side::Client])
+    }
+
+    fn cidr_s() -> impl Strategy<Value = Cidr> {
+        prop_oneof![
+            (any::<u32>(), 0u8..=32).prop_map(|(a, len)| Cidr {
+                addr: IpAddr::V4(a.into()),
+                len
+            }),
+            (any::<u128>(), 0u8..=128).prop_map(|(a, len)| Cidr {
+                addr: IpAddr::V6(a.into()),
+                len
+            }),
+        ]
+    }
+
+    fn bytes_s() -> impl Strategy<Value = Vec<u8>> {
+        prop::collection::vec(any::<u8>(), 1..12)
+    }
+
+    fn host_s() -> impl Strategy<Value = String> {
+        "[a-z0-9-]{1,10}(\\.[a-z0-9-]{1,10}){0,3}\\.?"
+    }
+
+    fn kind_s() -> impl Strategy<Value = TestKind> {
+        prop_oneof![
+            prop::sample::select(vec![Transport::Udp, Transport::Tcp])
+                .prop_map(TestKind::Transport),
+            (
+                side_s(),
+                prop::collection::vec((0u16..1000, 1000u16..=65535), 1..4)
+            )
+                .prop_map(|(s, v)| TestKind::Port(s, v)),
+            (side_s(), prop::collection::vec(cidr_s(), 1..4)).prop_map(|(s, v)| TestKind::Ip(s, v)),
+            prop_oneof![
+                Just(Position::First),
+                Just(Position::FirstToServer),
+                Just(Position::FirstToClient),
+                (0u32..100).prop_map(Position::Within)
+            ]
+            .prop_map(TestKind::Packet),
+            prop::sample::select(vec![Side::Server, Side::Client]).prop_map(TestKind::Direction),
+            Just(TestKind::BothDirections),
+            (field(), prop::option::of(any::<u32>()), cmp_s())
+                .prop_map(|(f, m, c)| TestKind::Field(f, m, c)),
+            cmp_s().prop_map(TestKind::Len),
+            (op_s(), field(), -1000i32..1000).prop_map(|(o, f, n)| TestKind::LenField(o, f, n)),
+            (any::<u16>(), bytes_s()).prop_map(|(o, b)| TestKind::At(o, b)),
+            bytes_s().prop_map(TestKind::Prefix),
+            bytes_s().prop_map(TestKind::Contains),
+            (
+                prop::sample::select(vec![StunMode::Any, StunMode::Cookie]),
+                prop::collection::vec(any::<u16>(), 0..4)
+            )
+                .prop_map(|(m, a)| TestKind::Stun(m, a)),
+            prop::option::of((any::<u8>(), any::<u8>())).prop_map(TestKind::Rtp),
+            Just(TestKind::Rtcp),
+            Just(TestKind::Dtls),
+            prop::collection::vec(any::<u32>(), 0..3).prop_map(TestKind::Quic),
+            host_s().prop_map(TestKind::Host),
+        ]
+    }
+
+    fn rule_s() -> impl Strategy<Value = Rule> {
+        (
+            "[a-z][a-z0-9-]{0,8}",
+            prop::option::of(-50i32..50),
+            prop::collection::vec(
+                (any::<bool>(), kind_s()).prop_map(|(negated, kind)| Test { negated, kind }),
+                0..6,
+            ),
+            prop::option::of(
+                (2u8..10, prop::option::of(field()))
+                    .prop_map(|(count, same)| Repeat { count, same }),
+            ),
+            prop::collection::vec(
+                (any::<bool>(), prop::collection::vec(any::<u8>(), 1..20)),
+                0..3,
+            ),
+        )
+            .prop_map(|(name, priority, tests, repeat, ex)| Rule {
+                name,
+                line: 0,
+                priority,
+                tests,
+                repeat,
+                examples: ex
+                    .into_iter()
+                    .map(|(matches, payload)| Example {
+                        matches,
+                        payload,
+                        line: 0,
+                    })
+                    .collect(),
+            })
+    }
+
+    fn custom_s() -> impl Strategy<Value = Custom> {
+        let spec = prop_oneof![
+            (
+                prop::sample::select(vec![Transport::Udp, Transport::Tcp]),
+                1u16..1000,
+                1000u16..2000
+            )
+                .prop_map(|(t, a, b)| CustomSpec::Port(t, a, b)),
+            (cidr_s(), prop::option::of(any::<u16>())).prop_map(|(c, p)| CustomSpec::Ip(c, p)),
+            host_s().prop_map(CustomSpec::Host),
+        ];
+        (
+            prop::collection::vec(spec, 1..4),
+            "[A-Za-z][A-Za-z0-9_]{0,8}",
+        )
+            .prop_map(|(specs, name)| Custom {
+                specs,
+                name,
+                line: 0,
+            })
+    }
+
+    fn file_s() -> impl Strategy<Value = File> {
+        let proto = (
+            "[A-Za-z][A-Za-z0-9_.-]{0,10}",
+            any::<u16>(),
+            "[A-Za-z]{1,8}",
+            prop::collection::vec(rule_s(), 0..4),
+        )
+            .prop_map(|(name, id, category, rules)| {
+                Item::Protocol(Protocol {
+                    name,
+                    id,
+                    category,
+                    line: 0,
+                    rules,
+                })
+            });
+        prop::collection::vec(
+            prop_oneof![3 => proto, 1 => custom_s().prop_map(Item::Custom)],
+            0..4,
+        )
+        .prop_map(|items| File { items })
+    }
+
+    /// Forget line numbers: the printer lays the file out anew.
+    fn unlined(mut f: File) -> File {
+        for item in &mut f.items {
+            match item {
+                Item::Protocol(p) => {
+                    p.line = 0;
+                    for r in &mut p.rules {
+                        r.line = 0;
+                        for e in &mut r.examples {
+                            e.line = 0;
+                        }
+                    }
+                }
+                Item::Custom(c) => c.line = 0,
+            }
+        }
+        f
+    }
+
+    proptest! {
+        #[test]
+        fn parse_print_parse_is_the_identity(f in file_s()) {
+            let text = f.to_string();
+            let back = parse_file("p.sig", &text).map_err(|e| TestCaseError::fail(format!("{}\n{text}", e[0])))?;
+            prop_assert_eq!(unlined(back.clone()), f);
+            // And printing the result again gives the same text.
+            prop_assert_eq!(back.to_string(), text);
         }
     }
 }
