@@ -19,3 +19,13 @@ protocol Gnutella id 35 category P2P
   rule reply-tcp
     transport tcp
     prefix "GNUTELLA/0.6 "
+
+  # A Gnutella message sent over plain UDP: 16-byte GUID, function (ping 0x00, pong 0x01,
+  # vendor 0x31/0x32, push 0x40, gtk-gnutella's DHT 0x44, query 0x80, query hit 0x81), TTL,
+  # hops, then the payload size as a little-endian 32-bit number: the header plus that size is
+  # the whole datagram.
+  rule message-udp
+    transport udp
+    len >= 23
+    u8@16 in {0x00, 0x01, 0x02, 0x31, 0x32, 0x40, 0x44, 0x80, 0x81}
+    len == u32le@19 + 23

@@ -252,7 +252,11 @@ fn in_cidr(a: IpAddr, n: &Cidr) -> bool {
 pub(crate) fn read(p: &[u8], f: Field) -> Option<u32> {
     let at = usize::from(f.offset);
     let b = p.get(at..at.checked_add(usize::from(f.width))?)?;
-    Some(b.iter().fold(0u32, |acc, &x| acc << 8 | u32::from(x)))
+    Some(if f.le {
+        b.iter().rev().fold(0u32, |acc, &x| acc << 8 | u32::from(x))
+    } else {
+        b.iter().fold(0u32, |acc, &x| acc << 8 | u32::from(x))
+    })
 }
 
 fn be16(p: &[u8], at: usize) -> Option<u16> {

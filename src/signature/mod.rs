@@ -445,6 +445,7 @@ fn first_bytes(r: &CompiledRule) -> [bool; 256] {
                 Field {
                     width: 1,
                     offset: 0,
+                    le: false,
                 },
                 mask,
                 cmp,
@@ -458,6 +459,7 @@ fn first_bytes(r: &CompiledRule) -> [bool; 256] {
                 Field {
                     width: 2,
                     offset: 0,
+                    le: false,
                 },
                 mask,
                 cmp,

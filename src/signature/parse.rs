@@ -101,12 +101,15 @@ pub enum Position {
     Within(u32),
 }
 
-/// A big-endian field of the payload: `u8@0`, `u16@2`, `u32@4`.
+/// A field of the payload: big-endian `u8@0`, `u16@2`, `u32@4`, or little-endian `u16le@2`,
+/// `u32le@19`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Field {
     /// Width in bytes: 1, 2 or 4.
     pub width: u8,
     pub offset: u16,
+    /// Little-endian (`u16le`, `u32le`); big-endian otherwise.
+    pub le: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -541,14 +544,16 @@ fn cidr(i: &str) -> Res<'_, Cidr> {
 }
 
 fn field(i: &str) -> Res<'_, Field> {
-    let (i, width) = alt((
-        value(1u8, tag("u8")),
-        value(2u8, tag("u16")),
-        value(4u8, tag("u32")),
+    let (i, (width, le)) = alt((
+        value((1u8, false), tag("u8")),
+        value((2u8, true), tag("u16le")),
+        value((4u8, true), tag("u32le")),
+        value((2u8, false), tag("u16")),
+        value((4u8, false), tag("u32")),
     ))(i)?;
     let (i, _) = char('@')(i)?;
     let (i, offset) = u16_num(i)?;
-    Ok((i, Field { width, offset }))
+    Ok((i, Field { width, offset, le }))
 }
 
 fn op(i: &str) -> Res<'_, Op> {
@@ -922,7 +927,8 @@ impl fmt::Display for Cidr {
 
 impl fmt::Display for Field {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "u{}@{}", u32::from(self.width) * 8, self.offset)
+        let le = if self.le { "le" } else { "" };
+        write!(f, "u{}{le}@{}", u32::from(self.width) * 8, self.offset)
     }
 }
 
@@ -1143,7 +1149,8 @@ mod tests {
             TestKind::Field(
                 Field {
                     width: 2,
-                    offset: 2
+                    offset: 2,
+                    le: false
                 },
                 Some(0x3eef),
                 Cmp::Op(Op::Le, 0xb)
@@ -1154,7 +1161,8 @@ mod tests {
             TestKind::Field(
                 Field {
                     width: 1,
-                    offset: 0
+                    offset: 0,
+                    le: false
                 },
                 None,
                 Cmp::Range(0x14, 0x17)
@@ -1165,7 +1173,8 @@ mod tests {
             TestKind::Field(
                 Field {
                     width: 4,
-                    offset: 4
+                    offset: 4,
+                    le: false
                 },
                 None,
                 Cmp::Set(vec![1, 2])
@@ -1177,7 +1186,8 @@ mod tests {
                 Op::Eq,
                 Field {
                     width: 2,
-                    offset: 2
+                    offset: 2,
+                    le: false
                 },
                 20
             )
@@ -1188,7 +1198,8 @@ mod tests {
                 Op::Ge,
                 Field {
                     width: 1,
-                    offset: 3
+                    offset: 3,
+                    le: false
                 },
                 -4
             )
@@ -1196,6 +1207,18 @@ mod tests {
         assert_eq!(
             one_test("len in 20..1500"),
             TestKind::Len(Cmp::Range(20, 1500))
+        );
+        assert_eq!(
+            one_test("len == u32le@19 + 23"),
+            TestKind::LenField(
+                Op::Eq,
+                Field {
+                    width: 4,
+                    offset: 19,
+                    le: true
+                },
+                23
+            )
         );
         assert_eq!(
             one_test("prefix \"RSP/\""),
@@ -1405,8 +1428,16 @@ mod tests {
     }
 
     fn field() -> impl Strategy<Value = Field> {
-        (prop::sample::select(vec![1u8, 2, 4]), 0u16..2000)
-            .prop_map(|(width, offset)| Field { width, offset })
+        (
+            prop::sample::select(vec![1u8, 2, 4]),
+            0u16..2000,
+            any::<bool>(),
+        )
+            .prop_map(|(width, offset, le)| Field {
+                width,
+                offset,
+                le: le && width > 1,
+            })
     }
 
     fn op_s() -> impl Strategy<Value = Op> {

@@ -1,0 +1,10 @@
+# PTP version 2 (IEEE 1588-2008) on UDP 319 (event) and 320 (general): the low nibble of byte 1
+# is the version (2), the message length (offset 2) fits in the datagram.
+
+protocol PTPv2 id 358 category System
+  rule ptpv2
+    transport udp
+    port 319, 320
+    len >= 34
+    u8@1 & 0x0f == 2
+    len >= u16@2

@@ -1,0 +1,14 @@
+# TP-Link Smart Home Protocol (port 9999): JSON "encrypted" with an autokey XOR starting from
+# 171, so a message opening `{"` always starts D0 F2. Over TCP a 4-byte length comes first.
+
+protocol TPLINK_SHP id 332 category IoT-Scada
+  rule udp
+    transport udp
+    port 9999
+    prefix 0xd0f2
+
+  rule tcp
+    transport tcp
+    port 9999
+    len == u32@0 + 4
+    at 4 0xd0f2
