@@ -29,3 +29,5 @@ protocol Gnutella id 35 category P2P
     len >= 23
     u8@16 in {0x00, 0x01, 0x02, 0x31, 0x32, 0x40, 0x44, 0x80, 0x81}
     len == u32le@19 + 23
+    # gnutella.pcap, 10.0.2.15:28681 -> 113.252.86.162:9239
+    example match 24d5310268fc1981ffbcc6e01fdbbe0300010018000000c30353435041020256434547544b47628644485449505040

@@ -8,3 +8,5 @@ protocol NAT-PMP id 312 category Network
     len in 2..16
     u8@0 == 0
     u8@1 in {0, 1, 2, 128, 129, 130}
+    # gnutella.pcap, 10.0.2.15:57619 -> 10.0.2.2:5351
+    example match 0000

@@ -9,6 +9,8 @@ protocol Teredo id 214 category Network
     len >= 40
     u8@0 & 0xf0 == 0x60
     len == u16@4 + 40
+    # teredo.pcap, 10.112.16.67:51812 -> 194.136.28.76:3544
+    example match 60000000000c3a1520010000c2881c4c20f3359b46f93f462002c2881c4c000000000000c2881c4d8000eb0828f0b26f00000000
 
   rule origin-indication
     transport udp

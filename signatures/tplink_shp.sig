@@ -6,6 +6,8 @@ protocol TPLINK_SHP id 332 category IoT-Scada
     transport udp
     port 9999
     prefix 0xd0f2
+    # tplink_shp.pcap, 192.168.242.41:9999 -> 255.255.255.255:9999
+    example match d0f281f88bff9af7d5ef94b6d1b4c09fec95e68fe187e8caf08bf68bf6
 
   rule tcp
     transport tcp

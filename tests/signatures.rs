@@ -445,3 +445,165 @@ fn check_signatures_refuses_an_empty_set() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no signatures found"));
 }
+
+// Protocols added with little-endian fields and the second batch.
+flow!(
+    gnutella_message_over_udp,
+    "gnutella.pcap",
+    "udp",
+    "10.0.2.15:28681",
+    "80.61.221.246:30577",
+    "Gnutella"
+);
+flow!(
+    bittorrent_local_service_discovery,
+    "bt_search.pcap",
+    "udp",
+    "192.168.0.102:6771",
+    "239.192.152.143:6771",
+    "BitTorrent"
+);
+flow!(
+    bittorrent_dht,
+    "bittorrent_utp.pcap",
+    "udp",
+    "82.243.113.43:64969",
+    "192.168.1.5:40959",
+    "BitTorrent"
+);
+flow!(
+    collectd,
+    "collectd.pcap",
+    "udp",
+    "127.0.0.1:36576",
+    "127.0.0.1:25826",
+    "collectd"
+);
+flow!(
+    dropbox_lan_sync,
+    "dropbox.pcap",
+    "udp",
+    "192.168.1.105:17500",
+    "255.255.255.255:17500",
+    "Dropbox"
+);
+flow!(
+    hsrp_v2,
+    "hsrp2.pcap",
+    "udp",
+    "10.52.220.125:1985",
+    "224.0.0.102:1985",
+    "HSRP"
+);
+flow!(
+    kerberos_udp,
+    "kerberos-login.pcap",
+    "udp",
+    "10.1.12.2:1061",
+    "10.5.3.1:88",
+    "Kerberos"
+);
+flow!(
+    kerberos_tcp,
+    "kerberos-login.pcap",
+    "tcp",
+    "192.168.10.12:44256",
+    "192.168.10.3:88",
+    "Kerberos"
+);
+flow!(
+    mgcp,
+    "mgcp.pcap",
+    "udp",
+    "172.16.1.116:2427",
+    "172.16.1.119:2427",
+    "MGCP"
+);
+flow!(
+    nat_pmp,
+    "iphone.pcap",
+    "udp",
+    "192.168.2.1:5351",
+    "224.0.0.1:5350",
+    "NAT-PMP"
+);
+flow!(
+    ptp_v2,
+    "ptpv2.pcap",
+    "udp",
+    "[fe80::20:9400:d]:320",
+    "[fe80::2b0:aeff:fe01:f921]:320",
+    "PTPv2"
+);
+flow!(
+    raknet,
+    "raknet.pcap",
+    "udp",
+    "192.168.2.100:44501",
+    "148.153.35.205:60030",
+    "RakNet"
+);
+flow!(
+    spotify,
+    "iphone.pcap",
+    "udp",
+    "192.168.2.1:57621",
+    "192.168.2.255:57621",
+    "Spotify"
+);
+flow!(
+    telegram_by_network,
+    "telegram.pcap",
+    "udp",
+    "192.168.1.77:23174",
+    "91.108.8.7:521",
+    "Telegram"
+);
+flow!(
+    telegram_relay_stun_stays_stun,
+    "telegram_videocall.pcapng",
+    "udp",
+    "192.168.12.169:40906",
+    "91.108.9.35:1400",
+    "STUN"
+);
+flow!(
+    teredo,
+    "teredo.pcap",
+    "udp",
+    "10.112.16.67:51812",
+    "194.136.28.76:3544",
+    "Teredo"
+);
+flow!(
+    tplink_shp,
+    "tplink_shp.pcap",
+    "udp",
+    "192.168.242.41:9999",
+    "255.255.255.255:9999",
+    "TPLINK_SHP"
+);
+flow!(
+    tuya_lp,
+    "tuya_lp.pcap",
+    "udp",
+    "192.168.242.181:49154",
+    "255.255.255.255:6667",
+    "TuyaLP"
+);
+flow!(
+    wsd,
+    "gnutella.pcap",
+    "udp",
+    "[fe80::c50d:519f:96a4:e108]:63958",
+    "[ff02::c]:3702",
+    "WSD"
+);
+flow!(
+    ssdp_answer_from_a_device_port,
+    "anyconnect-vpn.pcap",
+    "udp",
+    "10.0.0.151:1900",
+    "10.0.0.227:61328",
+    "SSDP"
+);
