@@ -4,7 +4,10 @@
 # from other STUN users is a Microsoft attribute in the flow's first STUN messages, or a Teams
 # media relay (Microsoft's published ranges) on the relay ports 3478-3481.
 # Classic peer-to-peer Skype (before STUN/ICE) is recognised by nDPI 4.2's UDP heuristic: the
-# expected labels of older captures come from it.
+# expected labels of older captures come from it. Those rules are guesses on a few bytes, so they
+# rank below every other rule (priority -1) and only hold their match (hold): any rule that
+# decides on the flow's first 24 packets (an RTP stream, QUIC, DTLS, ...) wins over them; if none
+# does, the flow is named Skype when the window ends, when its budget runs out, or when it ends.
 
 protocol Skype_TeamsCall id 38 category VoIP
   # A STUN message carrying one of the attributes only Microsoft's stack sends: candidate
@@ -37,6 +40,8 @@ protocol Skype_TeamsCall id 38 category VoIP
 
   # Classic P2P Skype, rule A: a 3-byte probe whose third byte ends in 0xD.
   rule classic-probe
+    priority -1
+    hold
     transport udp
     packet within 4
     not server-ip 255.255.255.255/32, 224.0.0.0/24
@@ -47,6 +52,8 @@ protocol Skype_TeamsCall id 38 category VoIP
   # Classic P2P Skype, rule A: 16 bytes or more, third byte 0x02, first byte 10xxxxxx (but not
   # 0x80/0xC0/0xC1, FINS), or 0x0_/0x7_ (but not 0x00 CAPWAP, 0x01).
   rule classic-0x8
+    priority -1
+    hold
     transport udp
     packet within 4
     not server-ip 255.255.255.255/32, 224.0.0.0/24
@@ -63,6 +70,8 @@ protocol Skype_TeamsCall id 38 category VoIP
     example nomatch d31b02042ac406f3497e6993424b0a16c06e75586651bb4a47b500e1d021af661e16c5859f9d160f796107117ec517179b83ae7412ca145de55cdcc9453d67d660b01302b21a1ccd502e9491969dd805ac9ae535e9f80f047fec71e023c6f5db
 
   rule classic-0x0-0x7
+    priority -1
+    hold
     transport udp
     packet within 4
     not server-ip 255.255.255.255/32, 224.0.0.0/24
@@ -76,6 +85,8 @@ protocol Skype_Teams id 125 category VoIP
   # Classic P2P Skype, rule B: two packets with third byte 0x02 and the same four bytes at
   # offset 7 (a checksum-like field that stays fixed within a session).
   rule classic-repeat
+    priority -1
+    hold
     transport udp
     packet within 5
     not server-ip 255.255.255.255/32, 224.0.0.0/24

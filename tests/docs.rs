@@ -50,6 +50,7 @@ fn the_docs_name_every_construct() {
         "protocol ",
         "rule ",
         "priority",
+        "hold",
         "transport udp",
         "server-port",
         "client-port",

@@ -105,13 +105,15 @@ flow!(
     "64.4.23.166:40022",
     "Skype_TeamsCall"
 );
+// nDPI names it Skype_Teams.Skype_TeamsCall: rule B (repeat) holds Skype_Teams from packet 2,
+// rule A (more specific) holds Skype_TeamsCall from packet 4 and outranks it.
 flow!(
-    classic_skype_rule_b_repeat,
+    classic_skype_udp_held_rule_a_outranks_rule_b,
     "skype_udp.pcap",
     "udp",
     "192.168.1.2:35990",
     "24.224.190.149:39262",
-    "Skype_Teams"
+    "Skype_TeamsCall"
 );
 // Regressions: not Skype.
 flow!(

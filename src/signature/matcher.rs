@@ -19,17 +19,19 @@ const SLOTS: usize = 4;
 
 #[derive(Debug, Clone, Copy, Default)]
 struct Slot {
-    /// Rule index + 1, times 2, plus the direction when the rule compares a value (0: empty).
-    key: u32,
-    count: u8,
     value: u32,
+    /// Rule index + 1, times 2, plus the direction when the rule compares a value (0: empty).
+    key: u16,
+    count: u8,
 }
 
 /// Per-flow matching progress, kept in the flow's state between packets. Small and fixed-size
-/// (48 bytes): the progress of up to four multi-packet rules.
+/// (36 bytes): the progress of up to four multi-packet rules, and a held provisional match.
 #[derive(Debug, Clone, Default)]
 pub struct Progress {
     slots: [Slot; SLOTS],
+    /// Index + 1 of the rule whose `hold` match waits for a better one (0: none).
+    held: u16,
 }
 
 /// Where a packet stands in its flow.
@@ -105,17 +107,29 @@ pub fn inspect<'s>(
         if ctx.index >= rule.window || !rule.tests.iter().all(|t| holds(t, pkt, ctx)) {
             continue;
         }
-        match rule.repeat {
-            None => return Outcome::Matched(&rule.label),
-            Some(rep) => {
-                if count_repeat(progress, r, rep.count, rep.same, pkt.payload, ctx.dir) {
-                    return Outcome::Matched(&rule.label);
-                }
-            }
+        let complete = match rule.repeat {
+            None => true,
+            Some(rep) => count_repeat(progress, r, rep.count, rep.same, pkt.payload, ctx.dir),
+        };
+        if !complete {
+            continue;
+        }
+        if !rule.hold {
+            return Outcome::Matched(&rule.label);
+        }
+        // A provisional match: kept (the best one, in precedence order) while later packets may
+        // still match a rule that decides.
+        let key = r.saturating_add(1);
+        if progress.held == 0 || key < progress.held {
+            progress.held = key;
         }
     }
     if ctx.index.saturating_add(1) >= set.max_window {
-        Outcome::GaveUp
+        // No rule looks further: a held match is final now.
+        match settle(set, progress) {
+            Some(label) => Outcome::Matched(label),
+            None => Outcome::GaveUp,
+        }
     } else {
         Outcome::Undecided
     }
@@ -142,7 +156,13 @@ fn count_repeat(
     } else {
         0
     };
-    let key = (u32::from(rule) + 1) * 2 + dir_bit;
+    let Some(key) = rule
+        .checked_add(1)
+        .and_then(|k| k.checked_mul(2))
+        .map(|k| k | dir_bit)
+    else {
+        return false;
+    };
     let slot = match p.slots.iter().position(|s| s.key == key) {
         Some(i) => p.slots.get_mut(i),
         None => p.slots.iter_mut().find(|s| s.key == 0).map(|s| {
@@ -165,10 +185,12 @@ fn count_repeat(
     s.count >= need
 }
 
-/// A provisional identification the matcher holds in `progress`. This matcher decides at once
-/// and holds nothing back, so there is never one.
-pub fn settle<'s>(_set: &'s SignatureSet, _progress: &Progress) -> Option<&'s Arc<Label>> {
-    None
+/// A provisional identification the matcher holds in `progress`: the match of a `hold` rule
+/// that no deciding rule has overridden yet. The engine asks when a flow is about to be cut by
+/// its budget and when it ends undecided, so a held match is never lost.
+pub fn settle<'s>(set: &'s SignatureSet, progress: &Progress) -> Option<&'s Arc<Label>> {
+    let i = usize::from(progress.held.checked_sub(1)?);
+    set.rules.get(i).map(|r| &r.label)
 }
 
 /// Whether a rule's payload tests hold on a payload alone (address, port, position and

@@ -49,6 +49,9 @@ pub const DEFAULT_WINDOW: u32 = 24;
 /// protocols after its own too); in order of first appearance in the load order.
 pub const CUSTOM_ID_BASE: u16 = 1024;
 
+/// Rules a set may hold (rule indexes are 16-bit in the per-flow progress).
+pub const MAX_RULES: usize = 30_000;
+
 /// One compiled rule.
 #[derive(Debug)]
 pub(crate) struct CompiledRule {
@@ -59,6 +62,8 @@ pub(crate) struct CompiledRule {
     /// Packets (both directions, from the flow's first) during which the rule may match.
     pub(crate) window: u32,
     pub(crate) priority: i32,
+    /// A match is provisional: a later non-held match in the window wins over it.
+    pub(crate) hold: bool,
     pub(crate) specificity: u32,
 }
 
@@ -251,7 +256,7 @@ impl SignatureSet {
                         category: p.category.clone(),
                         location: format!("{base}:{}", r.line),
                     });
-                    match compile_rule(label, &r.tests, r.repeat, r.priority) {
+                    match compile_rule(label, &r.tests, r.repeat, r.priority, r.hold) {
                         Ok(c) => {
                             for ex in &r.examples {
                                 let got = matcher::payload_tests_hold(&c, &ex.payload);
@@ -336,12 +341,30 @@ impl SignatureSet {
                             kind: TestKind::Host(h.clone()),
                         }],
                     };
-                    if let Ok(r) = compile_rule(Arc::clone(&label), &tests, None, None) {
+                    if let Ok(r) = compile_rule(Arc::clone(&label), &tests, None, None, false) {
                         staged.push((r, order));
                         order += 1;
                     }
                 }
             }
+        }
+        if staged.len() > MAX_RULES {
+            errors.push(SyntaxError {
+                file: sources
+                    .first()
+                    .map_or_else(String::new, |(n, _)| n.to_string()),
+                line: 1,
+                col: 1,
+                message: format!(
+                    "expected at most {MAX_RULES} rules in a set, found {}",
+                    staged.len()
+                ),
+                text: sources
+                    .first()
+                    .and_then(|(_, t)| t.lines().next())
+                    .unwrap_or("")
+                    .to_string(),
+            });
         }
         if !errors.is_empty() {
             return Err(errors);
@@ -497,6 +520,7 @@ fn compile_rule(
     tests: &[Test],
     repeat: Option<Repeat>,
     priority: Option<i32>,
+    hold: bool,
 ) -> Result<CompiledRule, String> {
     let mut transport = None;
     let mut window = DEFAULT_WINDOW;
@@ -590,6 +614,7 @@ fn compile_rule(
         repeat,
         window,
         priority: priority.unwrap_or(0),
+        hold,
         specificity,
     })
 }
@@ -701,7 +726,43 @@ mod tests {
             name(inspect(&s, &c2s, &at(3, Direction::ToServer), &mut p)),
             Some("R")
         );
-        assert!(std::mem::size_of::<Progress>() <= 48);
+        assert!(
+            std::mem::size_of::<Progress>() <= 48,
+            "{}",
+            std::mem::size_of::<Progress>()
+        );
+    }
+
+    #[test]
+    fn a_held_match_yields_to_a_later_deciding_rule_or_settles() {
+        let s = set("protocol Guess id 1 category C\n  rule g\n    priority -1\n    hold\n    packet within 4\n    u8@2 == 2\n\
+                     protocol Real id 2 category C\n  rule r\n    packet within 4\n    u8@0 == 0x90\n    repeat 2\n");
+        let pkt = udp("10.0.0.1", 1, "10.0.0.2", 2, &[0x90, 0, 2]);
+        let at = |i| Ctx {
+            dir: Direction::ToServer,
+            index: i,
+            index_in_dir: i,
+        };
+        let mut p = Progress::default();
+        assert!(matches!(
+            inspect(&s, &pkt, &at(0), &mut p),
+            Outcome::Undecided
+        ));
+        assert_eq!(
+            matcher::settle(&s, &p).map(|l| l.protocol.as_str()),
+            Some("Guess")
+        );
+        assert_eq!(name(inspect(&s, &pkt, &at(1), &mut p)), Some("Real"));
+        // Alone, the held match is final once no rule looks further.
+        let other = udp("10.0.0.1", 1, "10.0.0.2", 2, &[0x10, 0, 2]);
+        let mut p = Progress::default();
+        for i in 0..3 {
+            assert!(matches!(
+                inspect(&s, &other, &at(i), &mut p),
+                Outcome::Undecided
+            ));
+        }
+        assert_eq!(name(inspect(&s, &other, &at(3), &mut p)), Some("Guess"));
     }
 
     #[test]

@@ -46,6 +46,8 @@ pub struct Rule {
     pub name: String,
     pub line: u32,
     pub priority: Option<i32>,
+    /// `hold`: a match is provisional (see `docs/signatures.md`).
+    pub hold: bool,
     pub tests: Vec<Test>,
     pub repeat: Option<Repeat>,
     pub examples: Vec<Example>,
@@ -294,6 +296,7 @@ fn expected_for(stmt: &str, at: &str) -> String {
         "protocol" => "`protocol NAME id NUMBER category NAME`".into(),
         "rule" => "`rule NAME`".into(),
         "priority" => "an integer priority".into(),
+        "hold" => "`hold` alone on its line".into(),
         "transport" => "`udp` or `tcp`".into(),
         "port" | "server-port" | "client-port" => "a port list like `53, 3478-3481`".into(),
         "ip" | "server-ip" | "client-ip" => "a CIDR list like `52.112.0.0/14, 2603:1027::/48`".into(),
@@ -340,6 +343,7 @@ enum Statement {
     Protocol(String, u16, String),
     Rule(String),
     Priority(i32),
+    Hold,
     Test(Test),
     Repeat(Repeat),
     Example(bool, Vec<u8>),
@@ -368,6 +372,7 @@ fn attach(out: &mut File, st: Statement, line: u32) -> Result<(), &'static str> 
                     name,
                     line,
                     priority: None,
+                    hold: false,
                     tests: Vec::new(),
                     repeat: None,
                     examples: Vec::new(),
@@ -389,6 +394,8 @@ fn attach(out: &mut File, st: Statement, line: u32) -> Result<(), &'static str> 
                 Statement::Priority(_) => {
                     return Err("one `priority` per rule (this rule already has one)")
                 }
+                Statement::Hold if !rule.hold => rule.hold = true,
+                Statement::Hold => return Err("one `hold` per rule (this rule already has one)"),
                 Statement::Test(t) => rule.tests.push(t),
                 Statement::Repeat(r) if rule.repeat.is_none() => rule.repeat = Some(r),
                 Statement::Repeat(_) => {
@@ -418,6 +425,7 @@ fn statement(i: &str) -> Res<'_, Statement> {
             Statement::Priority,
         ),
         map(repeat_stmt, Statement::Repeat),
+        value(Statement::Hold, tag("hold")),
         example_stmt,
         custom_stmt,
         map(test, Statement::Test),
@@ -869,6 +877,9 @@ impl fmt::Display for File {
                         writeln!(f, "  rule {}", r.name)?;
                         if let Some(pr) = r.priority {
                             writeln!(f, "    priority {pr}")?;
+                        }
+                        if r.hold {
+                            writeln!(f, "    hold")?;
                         }
                         for t in &r.tests {
                             writeln!(f, "    {t}")?;
@@ -1520,6 +1531,7 @@ mod tests {
         (
             "[a-z][a-z0-9-]{0,8}",
             prop::option::of(-50i32..50),
+            any::<bool>(),
             prop::collection::vec(
                 (any::<bool>(), kind_s()).prop_map(|(negated, kind)| Test { negated, kind }),
                 0..6,
@@ -1533,10 +1545,11 @@ mod tests {
                 0..3,
             ),
         )
-            .prop_map(|(name, priority, tests, repeat, ex)| Rule {
+            .prop_map(|(name, priority, hold, tests, repeat, ex)| Rule {
                 name,
                 line: 0,
                 priority,
+                hold,
                 tests,
                 repeat,
                 examples: ex
