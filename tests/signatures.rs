@@ -609,3 +609,11 @@ flow!(
     "10.0.0.227:61328",
     "SSDP"
 );
+flow!(
+    whatsapp_call_stun_attributes,
+    "wa_video.pcap",
+    "udp",
+    "192.168.2.12:53688",
+    "31.13.86.48:3478",
+    "WhatsAppCall"
+);

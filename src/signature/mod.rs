@@ -953,3 +953,53 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod proptests {
+    use super::matcher::{inspect, Ctx, Progress};
+    use super::*;
+    use crate::packet::{Direction, Packet, TCP, UDP};
+    use proptest::prelude::*;
+    use std::sync::OnceLock;
+
+    fn shipped() -> &'static SignatureSet {
+        static SET: OnceLock<SignatureSet> = OnceLock::new();
+        SET.get_or_init(|| {
+            SignatureSet::load(&[Path::new(env!("CARGO_MANIFEST_DIR")).join("signatures")]).unwrap()
+        })
+    }
+
+    proptest! {
+        /// Arbitrary payloads, ports and positions never panic the matcher on the shipped set.
+        #[test]
+        fn arbitrary_packets_never_panic(
+            flows in prop::collection::vec(
+                (any::<bool>(), any::<u16>(), any::<u16>(), prop::collection::vec(any::<u8>(), 0..200)),
+                1..30,
+            )
+        ) {
+            let set = shipped();
+            let mut p = Progress::default();
+            let mut n = [0u32; 2];
+            for (i, (tcp, sport, dport, payload)) in flows.iter().enumerate() {
+                let dir = if i % 3 == 1 { Direction::ToClient } else { Direction::ToServer };
+                let d = usize::from(dir == Direction::ToClient);
+                let pkt = Packet {
+                    src: "10.0.0.1".parse().unwrap(),
+                    dst: "52.112.0.1".parse().unwrap(),
+                    proto: if *tcp { TCP } else { UDP },
+                    sport: *sport,
+                    dport: *dport,
+                    payload,
+                    ip_len: 40,
+                    frag: None,
+                };
+                let ctx = Ctx { dir, index: u32::try_from(i).unwrap(), index_in_dir: n[d] };
+                n[d] += 1;
+                let _ = inspect(set, &pkt, &ctx, &mut p);
+                let _ = matcher::settle(set, &p);
+            }
+        }
+    }
+}
