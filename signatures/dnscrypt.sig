@@ -7,6 +7,7 @@ protocol DNScrypt id 208 category Network
   rule certificate-query
     priority 10
     transport udp
+    packet within 4
     len >= 30
     u16@4 == 1
     at 12 0x01320d

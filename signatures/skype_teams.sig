@@ -2,7 +2,9 @@
 #
 # Modern Skype/Teams media is STUN/ICE (MS-ICE, MS-TURN) followed by SRTP. What tells it apart
 # from other STUN users is a Microsoft attribute in the flow's first STUN messages, or a Teams
-# media relay (Microsoft's published ranges) on the relay ports 3478-3481.
+# media relay (Microsoft's published ranges) on the relay ports 3478-3481. These rules rank
+# above plain STUN (priority 2 against 1), which only holds its match: a Microsoft attribute in
+# any of the first five packets names the flow.
 # Classic peer-to-peer Skype (before STUN/ICE) is recognised by nDPI 4.2's UDP heuristic: the
 # expected labels of older captures come from it. Those rules are guesses on a few bytes, so they
 # rank below every other rule (priority -1) and only hold their match (hold): any rule that
@@ -14,6 +16,7 @@ protocol Skype_TeamsCall id 38 category VoIP
   # identifier 0x8054, 0x24DF, 0x3802, 0x8036, multiplexed-TURN session id 0x8095, 0x0800,
   # 0x8006, implementation version 0x8070, service quality 0x8055.
   rule ms-stun-attribute
+    priority 2
     transport udp
     packet within 5
     not server-ip 255.255.255.255/32, 224.0.0.0/4
@@ -28,12 +31,15 @@ protocol Skype_TeamsCall id 38 category VoIP
     example nomatch 000100002112a4424133516369344e75724f4b41
 
   rule ms-stun-attribute-tcp
+    priority 2
     transport tcp
     packet within 10
     stun cookie attr 0x8054 0x24df 0x3802 0x8036 0x8095 0x0800 0x8006 0x8070 0x8055
 
   # Any UDP flow to a Teams media relay on the relay ports, whatever it carries first.
   rule teams-relay
+    priority 2
+    packet within 5
     transport udp
     ip 52.112.0.0/14, 52.122.0.0/15, 52.238.119.141/32, 52.244.160.207/32, 2603:1027::/48, 2603:1037::/48, 2603:1047::/48, 2603:1057::/48, 2603:1063::/38, 2620:1ec:6::/48, 2620:1ec:40::/42
     port 3478-3481

@@ -1,9 +1,16 @@
 # STUN (RFC 5389/8489, and RFC 3489 "classic" STUN), also TURN (RFC 5766) over UDP and TCP.
 # The `stun` helper checks the header: type, length + 20 = payload length, the magic cookie or a
 # classic message type with an exact attribute walk; Microsoft's 0xFF10 wrapper is peeled.
+#
+# A plain STUN match is held (priority 1, hold): the applications that run over STUN
+# (Skype/Teams, WhatsApp, Signal, Telegram, ... at priority 2) often show themselves only in a
+# later message (a TURN Allocate's REALM, a Microsoft attribute), so they may still take the flow
+# during their window; media rules that rank lower (RTP, DTLS after ICE) do not.
 
 protocol STUN id 78 category Network
   rule stun-udp
+    priority 1
+    hold
     transport udp
     packet within 5
     not server-ip 255.255.255.255/32, 224.0.0.0/4
@@ -15,6 +22,8 @@ protocol STUN id 78 category Network
 
   # Over TCP, RFC 4571 framing (a 2-byte length) is peeled; only cookie STUN is accepted.
   rule stun-tcp
+    priority 1
+    hold
     transport tcp
     packet within 10
     stun cookie

@@ -3,12 +3,14 @@
 
 protocol WhatsAppCall id 45 category VoIP
   rule whatsapp-stun-types
+    priority 2
     transport udp
     packet within 5
     u16@0 in 0x0800..0x0802
     stun cookie
 
   rule whatsapp-stun-attributes
+    priority 2
     transport udp
     packet within 5
     stun attr 0x4000 0x4001 0x4002 0x4003 0x4004 0x4007

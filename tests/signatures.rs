@@ -617,3 +617,20 @@ flow!(
     "31.13.86.48:3478",
     "WhatsAppCall"
 );
+// A plain STUN Binding first, the application's REALM in a later TURN answer: held STUN yields.
+flow!(
+    signal_voip_by_turn_realm,
+    "stun_signal.pcapng",
+    "udp",
+    "192.168.12.169:47204",
+    "35.158.183.167:3478",
+    "SignalVoip"
+);
+flow!(
+    telegram_voip_by_turn_realm,
+    "telegram_videocall.pcapng",
+    "udp",
+    "192.168.12.169:40643",
+    "91.108.9.35:1400",
+    "TelegramVoip"
+);

@@ -92,6 +92,10 @@ pub fn inspect<'s>(
             .copied()
             .min();
         let Some(r) = next else { break };
+        // Rules are tried in precedence order: once past a held match, none can outrank it.
+        if progress.held != 0 && r >= progress.held - 1 {
+            break;
+        }
         if a.get(i) == Some(&r) {
             i += 1;
         }
@@ -117,19 +121,25 @@ pub fn inspect<'s>(
         if !rule.hold {
             return Outcome::Matched(&rule.label);
         }
-        // A provisional match: kept (the best one, in precedence order) while later packets may
-        // still match a rule that decides.
-        let key = r.saturating_add(1);
-        if progress.held == 0 || key < progress.held {
-            progress.held = key;
+        // A provisional match: kept while later packets may still match a rule that outranks it.
+        progress.held = r.saturating_add(1);
+    }
+    let next = ctx.index.saturating_add(1);
+    if progress.held != 0 {
+        // Final once no rule that outranks it looks at later packets.
+        let horizon = set
+            .horizon
+            .get(usize::from(progress.held - 1))
+            .copied()
+            .unwrap_or(0);
+        if next >= horizon {
+            if let Some(label) = settle(set, progress) {
+                return Outcome::Matched(label);
+            }
         }
     }
-    if ctx.index.saturating_add(1) >= set.max_window {
-        // No rule looks further: a held match is final now.
-        match settle(set, progress) {
-            Some(label) => Outcome::Matched(label),
-            None => Outcome::GaveUp,
-        }
+    if next >= set.max_window {
+        Outcome::GaveUp
     } else {
         Outcome::Undecided
     }
@@ -333,7 +343,8 @@ fn payload_test(k: &TestKind, p: &[u8], proto: u8) -> bool {
         TestKind::Contains(lit) => {
             !lit.is_empty() && p.windows(lit.len()).any(|w| w == lit.as_slice())
         }
-        TestKind::Stun(mode, attrs) => stun(p, proto, *mode, attrs),
+        TestKind::Stun(mode, attrs) => stun(p, proto, *mode, attrs, &[]),
+        TestKind::StunRealm(r) => stun(p, proto, StunMode::Any, &[], r),
         TestKind::Rtp(pt) => rtp(p, *pt),
         TestKind::Rtcp => rtcp(p),
         TestKind::Dtls => dtls(p),
@@ -354,7 +365,7 @@ const MAGIC_COOKIE: u32 = 0x2112_A442;
 /// are peeled first; then the header must be valid (type, length + 20 = payload length, cookie or
 /// a classic type with an exact attribute walk); then, if `attrs` is not empty, one of those
 /// attribute types must appear in a safe walk of the attribute list.
-fn stun(p: &[u8], proto: u8, mode: StunMode, attrs: &[u16]) -> bool {
+fn stun(p: &[u8], proto: u8, mode: StunMode, attrs: &[u16], realm: &[u8]) -> bool {
     let mut body = p;
     if proto == TCP {
         if let Some(l) = be16(p, 0) {
@@ -389,6 +400,7 @@ fn stun(p: &[u8], proto: u8, mode: StunMode, attrs: &[u16]) -> bool {
     // Walk the attributes: 4-byte type/length header, value padded to a multiple of 4.
     let mut at = 20usize;
     let mut found = attrs.is_empty();
+    let mut realm_found = realm.is_empty();
     while at < body.len() {
         let (Some(t), Some(l)) = (be16(body, at), be16(body, at + 2)) else {
             return false;
@@ -396,13 +408,19 @@ fn stun(p: &[u8], proto: u8, mode: StunMode, attrs: &[u16]) -> bool {
         if attrs.contains(&t) {
             found = true;
         }
+        if t == 0x0014 && !realm.is_empty() {
+            let value = body.get(at + 4..at + 4 + usize::from(l)).unwrap_or(&[]);
+            realm_found |= value
+                .windows(realm.len())
+                .any(|w| w.eq_ignore_ascii_case(realm));
+        }
         at = at + 4 + usize::from(l).div_ceil(4) * 4;
     }
     // Classic STUN has no cookie to vouch for it: the walk must end exactly at the end.
     if !has_cookie && at != body.len() {
         return false;
     }
-    found
+    found && realm_found
 }
 
 /// RTP: version 2, payload type (byte 1 & 0x7F) 0–34 or 96–127 (or the given range), length at
@@ -596,16 +614,28 @@ mod tests {
     #[test]
     fn stun_header_attributes_and_the_ms_wrapper() {
         let ms = [0x8054, 0x8095, 0x8006, 0x8070, 0x8055];
-        assert!(stun(&hex(TEAMS_ALLOCATE), UDP, StunMode::Cookie, &ms));
-        assert!(stun(&hex(TEAMS_WRAPPED), UDP, StunMode::Any, &[0x8070]));
-        assert!(!stun(&hex(TEAMS_WRAPPED), UDP, StunMode::Any, &[0x8054]));
-        assert!(stun(&hex(STUN_BINDING), UDP, StunMode::Any, &[]));
-        assert!(!stun(&hex(STUN_BINDING), UDP, StunMode::Any, &ms));
-        assert!(!stun(&hex(DNS_QUERY), UDP, StunMode::Any, &[]));
+        assert!(stun(&hex(TEAMS_ALLOCATE), UDP, StunMode::Cookie, &ms, &[]));
+        assert!(stun(
+            &hex(TEAMS_WRAPPED),
+            UDP,
+            StunMode::Any,
+            &[0x8070],
+            &[]
+        ));
+        assert!(!stun(
+            &hex(TEAMS_WRAPPED),
+            UDP,
+            StunMode::Any,
+            &[0x8054],
+            &[]
+        ));
+        assert!(stun(&hex(STUN_BINDING), UDP, StunMode::Any, &[], &[]));
+        assert!(!stun(&hex(STUN_BINDING), UDP, StunMode::Any, &ms, &[]));
+        assert!(!stun(&hex(DNS_QUERY), UDP, StunMode::Any, &[], &[]));
         // Over TCP, with RFC 4571 framing.
         let mut framed = vec![0, 20];
         framed.extend(hex(STUN_BINDING));
-        assert!(stun(&framed, TCP, StunMode::Cookie, &[]));
+        assert!(stun(&framed, TCP, StunMode::Cookie, &[], &[]));
     }
 
     #[test]
@@ -614,11 +644,11 @@ mod tests {
         let mut classic = vec![0x00, 0x01, 0x00, 0x08];
         classic.extend_from_slice(&[0x11; 16]);
         classic.extend_from_slice(&[0x00, 0x03, 0x00, 0x04, 0, 0, 0, 0]);
-        assert!(stun(&classic, UDP, StunMode::Any, &[]));
-        assert!(!stun(&classic, UDP, StunMode::Cookie, &[]));
+        assert!(stun(&classic, UDP, StunMode::Any, &[], &[]));
+        assert!(!stun(&classic, UDP, StunMode::Cookie, &[], &[]));
         // The attribute claims more than the message holds.
         classic[11 + 12] = 0x08;
-        assert!(!stun(&classic, UDP, StunMode::Any, &[]));
+        assert!(!stun(&classic, UDP, StunMode::Any, &[], &[]));
     }
 
     #[test]
@@ -660,8 +690,8 @@ mod tests {
                 let q = &p[..n];
                 let mut buf = [0u8; 256];
                 let _ = (
-                    stun(q, UDP, StunMode::Any, &[0x8054]),
-                    stun(q, TCP, StunMode::Any, &[]),
+                    stun(q, UDP, StunMode::Any, &[0x8054], &[]),
+                    stun(q, TCP, StunMode::Any, &[], &[]),
                 );
                 let _ = (
                     rtp(q, None),

@@ -107,6 +107,9 @@ pub struct SignatureSet {
     pub(crate) index: [Index; 2],
     /// No rule looks at packets at or past this index.
     pub(crate) max_window: u32,
+    /// For each rule, the largest window of the rules that outrank it: a held match of that rule
+    /// is final from that packet on.
+    pub(crate) horizon: Vec<u32>,
     pub(crate) summary: Summary,
 }
 
@@ -379,6 +382,15 @@ impl SignatureSet {
         set.summary.protocols = set.labels.len();
         set.summary.rules = set.rules.len();
         set.max_window = set.rules.iter().map(|r| r.window).max().unwrap_or(0);
+        set.horizon = set
+            .rules
+            .iter()
+            .scan(0u32, |above, r| {
+                let h = *above;
+                *above = (*above).max(r.window);
+                Some(h)
+            })
+            .collect();
         set.build_index();
         Ok(set)
     }
@@ -500,7 +512,9 @@ fn first_bytes(r: &CompiledRule) -> [bool; 256] {
                     restrict(&|b| b == first);
                 }
             }
-            TestKind::Stun(..) if !t.negated && !may_tcp => restrict(&|b| b <= 1 || b == 0xFF),
+            TestKind::Stun(..) | TestKind::StunRealm(_) if !t.negated && !may_tcp => {
+                restrict(&|b| b <= 1 || b == 0xFF)
+            }
             TestKind::Dtls if !t.negated => restrict(&|b| (0x14..=0x17).contains(&b)),
             TestKind::Rtp(_) | TestKind::Rtcp if !t.negated && !may_tcp => {
                 restrict(&|b| b & 0xC0 == 0x80)
@@ -581,7 +595,12 @@ fn compile_rule(
                     "expected a range LOW..HIGH with LOW ≤ HIGH, found {a}..{b}"
                 ));
             }
-            TestKind::Prefix(l) | TestKind::Contains(l) | TestKind::At(_, l) if l.is_empty() => {
+            TestKind::Prefix(l)
+            | TestKind::Contains(l)
+            | TestKind::At(_, l)
+            | TestKind::StunRealm(l)
+                if l.is_empty() =>
+            {
                 return Err("expected a non-empty literal, found \"\"".into());
             }
             _ => {}
@@ -595,6 +614,7 @@ fn compile_rule(
                 TestKind::Ip(..) => 2,
                 TestKind::Host(_) => 3,
                 TestKind::Stun(_, a) if !a.is_empty() => 4,
+                TestKind::StunRealm(_) => 4,
                 TestKind::Stun(..) | TestKind::Rtp(_) | TestKind::Rtcp | TestKind::Dtls => 2,
                 TestKind::Quic(v) => 2 + u32::from(!v.is_empty()),
                 _ => 1,

@@ -163,6 +163,8 @@ pub enum TestKind {
     Prefix(Vec<u8>),
     Contains(Vec<u8>),
     Stun(StunMode, Vec<u16>),
+    /// `stun realm "text"`: a valid STUN message whose REALM attribute contains the text.
+    StunRealm(Vec<u8>),
     Rtp(Option<(u8, u8)>),
     Rtcp,
     Dtls,
@@ -758,6 +760,13 @@ fn test_kind(i: &str) -> Res<'_, TestKind> {
             ),
             |(o, _, l)| TestKind::At(o, l),
         ),
+        map(
+            preceded(
+                tuple((tag("stun"), space1, tag("realm"), space1)),
+                cut(literal),
+            ),
+            TestKind::StunRealm,
+        ),
         stun_test,
         map(
             preceded(
@@ -1053,6 +1062,7 @@ impl fmt::Display for Test {
                 }
                 Ok(())
             }
+            TestKind::StunRealm(r) => write!(f, "stun realm {}", lit(r)),
             TestKind::Rtp(None) => f.write_str("rtp"),
             TestKind::Rtp(Some((a, b))) => write!(f, "rtp pt {a}..{b}"),
             TestKind::Rtcp => f.write_str("rtcp"),
@@ -1520,6 +1530,7 @@ mod tests {
             )
                 .prop_map(|(m, a)| TestKind::Stun(m, a)),
             prop::option::of((any::<u8>(), any::<u8>())).prop_map(TestKind::Rtp),
+            bytes_s().prop_map(TestKind::StunRealm),
             Just(TestKind::Rtcp),
             Just(TestKind::Dtls),
             prop::collection::vec(any::<u32>(), 0..3).prop_map(TestKind::Quic),
