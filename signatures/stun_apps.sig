@@ -34,3 +34,14 @@ protocol FacebookVoip id 268 category VoIP
     transport udp
     packet within 5
     stun realm "facebook"
+
+protocol Zoom id 189 category Video
+  # Zoom's STUN messages carry its own attribute types 0x0101 and 0x0103.
+  rule zoom-stun-attributes
+    priority 2
+    transport udp
+    packet within 5
+    stun attr 0x0101 0x0103
+    # zoom.pcap, 192.168.1.117:23903 -> 162.255.37.14:3478 (classic Binding request with 0x0101)
+    example match 00010018c15dae63585d14392e582c260403bf30010100143132333435363738393031323334353637383900
+    example nomatch 000100002112a4424133516369344e75724f4b41

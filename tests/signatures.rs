@@ -634,3 +634,11 @@ flow!(
     "91.108.9.35:1400",
     "TelegramVoip"
 );
+flow!(
+    zoom_stun_attribute,
+    "zoom.pcap",
+    "udp",
+    "192.168.1.117:23903",
+    "162.255.37.14:3478",
+    "Zoom"
+);
