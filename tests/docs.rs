@@ -80,6 +80,7 @@ fn the_docs_name_every_construct() {
         "stun realm",
         "u16le@",
         "u32le@",
+        "u8@-1",
         "rtp",
         "rtp pt",
         "rtcp",

@@ -280,9 +280,15 @@ fn in_cidr(a: IpAddr, n: &Cidr) -> bool {
     }
 }
 
-/// Read a big-endian field; `None` when the payload is too short.
+/// Read a field (a negative offset counts from the payload's end); `None` when the payload is
+/// too short.
 pub(crate) fn read(p: &[u8], f: Field) -> Option<u32> {
-    let at = usize::from(f.offset);
+    let at = if f.offset < 0 {
+        p.len()
+            .checked_sub(usize::try_from(f.offset.unsigned_abs()).ok()?)?
+    } else {
+        usize::try_from(f.offset).ok()?
+    };
     let b = p.get(at..at.checked_add(usize::from(f.width))?)?;
     Some(if f.le {
         b.iter().rev().fold(0u32, |acc, &x| acc << 8 | u32::from(x))
@@ -662,6 +668,29 @@ mod tests {
         assert!(quic(&hex(QUIC_V1), &[1]));
         assert!(!quic(&hex(QUIC_V1), &[0x6b33_43cf]));
         assert!(!quic(&hex(RTP), &[]));
+    }
+
+    #[test]
+    fn negative_offsets_count_from_the_end() {
+        let f = |offset| Field {
+            width: 1,
+            offset,
+            le: false,
+        };
+        assert_eq!(read(&[2, 7, 3], f(-1)), Some(3));
+        assert_eq!(read(&[2, 7, 3], f(-3)), Some(2));
+        assert_eq!(read(&[2, 7, 3], f(-4)), None);
+        assert_eq!(
+            read(
+                &[1, 2],
+                Field {
+                    width: 2,
+                    offset: -2,
+                    le: true
+                }
+            ),
+            Some(0x0201)
+        );
     }
 
     #[test]

@@ -109,7 +109,8 @@ pub enum Position {
 pub struct Field {
     /// Width in bytes: 1, 2 or 4.
     pub width: u8,
-    pub offset: u16,
+    /// From the payload's start; negative: from its end (`u8@-1` is the last byte).
+    pub offset: i32,
     /// Little-endian (`u16le`, `u32le`); big-endian otherwise.
     pub le: bool,
 }
@@ -562,7 +563,13 @@ fn field(i: &str) -> Res<'_, Field> {
         value((4u8, false), tag("u32")),
     ))(i)?;
     let (i, _) = char('@')(i)?;
+    let (i, neg) = opt(char('-'))(i)?;
     let (i, offset) = u16_num(i)?;
+    let offset = if neg.is_some() {
+        -i32::from(offset)
+    } else {
+        i32::from(offset)
+    };
     Ok((i, Field { width, offset, le }))
 }
 
@@ -1230,6 +1237,18 @@ mod tests {
             TestKind::Len(Cmp::Range(20, 1500))
         );
         assert_eq!(
+            one_test("u8@-1 == 3"),
+            TestKind::Field(
+                Field {
+                    width: 1,
+                    offset: -1,
+                    le: false
+                },
+                None,
+                Cmp::Op(Op::Eq, 3)
+            )
+        );
+        assert_eq!(
             one_test("len == u32le@19 + 23"),
             TestKind::LenField(
                 Op::Eq,
@@ -1451,7 +1470,7 @@ mod tests {
     fn field() -> impl Strategy<Value = Field> {
         (
             prop::sample::select(vec![1u8, 2, 4]),
-            0u16..2000,
+            -64i32..2000,
             any::<bool>(),
         )
             .prop_map(|(width, offset, le)| Field {
