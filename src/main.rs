@@ -228,13 +228,14 @@ fn check_signatures(args: cli::CheckArgs) -> ExitCode {
     };
     match SignatureSet::load(&paths) {
         Ok(set) => {
-            println!("ok: {} protocols", set.protocol_count());
+            println!("{}", set.summary());
             ExitCode::SUCCESS
         }
         Err(errors) => {
             for e in &errors {
                 eprintln!("{e}");
             }
+            eprintln!("nfdpi: signature set refused ({} error(s))", errors.len());
             ExitCode::from(EXIT_USAGE)
         }
     }

@@ -1,12 +1,21 @@
 //! The compiled, immutable signature set, shared behind an `Arc` and swapped whole on reload.
 //!
 //! It owns loading (parse every file, compile, run the examples) and the protocol labels that
-//! flows carry once identified. It never touches packets itself: `matcher` does.
+//! flows carry once identified. It never touches packets itself: `matcher` does. The rule order
+//! (priority, then specificity, then file order) and the per-transport indexes by port and by
+//! first payload byte are built here once, so the matcher only walks a packet's candidates.
 
 pub mod matcher;
+pub mod parse;
 
+use std::collections::HashMap;
+use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+use parse::{
+    CustomSpec, Field, Item, Position, Repeat, Side, SyntaxError, Test, TestKind, Transport,
+};
 
 /// What an identified flow carries: the protocol and the rule that named it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,15 +36,81 @@ pub enum LoadError {
     #[error("{path}: {reason}")]
     Io { path: PathBuf, reason: String },
     #[error("{0}")]
-    Syntax(String),
+    Syntax(SyntaxError),
     #[error("no signatures found in {0}")]
     Empty(String),
+}
+
+/// Packets a rule may look at when it names no `packet` position: nDPI's ndpiReader gives up on
+/// a UDP flow after 24 packets, and so do we.
+pub const DEFAULT_WINDOW: u32 = 24;
+
+/// First id given to protocols named only by nDPI custom lines (nDPI numbers its custom
+/// protocols after its own too); in order of first appearance in the load order.
+pub const CUSTOM_ID_BASE: u16 = 1024;
+
+/// Rules a set may hold (rule indexes are 16-bit in the per-flow progress).
+pub const MAX_RULES: usize = 30_000;
+
+/// One compiled rule.
+#[derive(Debug)]
+pub(crate) struct CompiledRule {
+    pub(crate) label: Arc<Label>,
+    pub(crate) transport: Option<u8>,
+    pub(crate) tests: Vec<Test>,
+    pub(crate) repeat: Option<Repeat>,
+    /// Packets (both directions, from the flow's first) during which the rule may match.
+    pub(crate) window: u32,
+    pub(crate) priority: i32,
+    /// A match is provisional: a later non-held match in the window wins over it.
+    pub(crate) hold: bool,
+    pub(crate) specificity: u32,
+}
+
+/// Candidate rules of one transport, as indexes into `SignatureSet::rules` (ascending, which is
+/// precedence order).
+#[derive(Debug, Default)]
+pub(crate) struct Index {
+    pub(crate) by_port: HashMap<u16, Vec<u16>, ahash::RandomState>,
+    pub(crate) by_byte: Vec<Vec<u16>>,
+    pub(crate) empty: Vec<u16>,
+}
+
+/// What `check-signatures` prints.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub files: usize,
+    pub protocols: usize,
+    pub rules: usize,
+    pub examples: usize,
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "ok: {} files, {} protocols, {} rules, {} examples passed",
+            self.files, self.protocols, self.rules, self.examples
+        )
+    }
 }
 
 /// A compiled set of signatures. Immutable once built.
 #[derive(Debug, Default)]
 pub struct SignatureSet {
+    /// One label per protocol, in load order.
     pub(crate) labels: Vec<Arc<Label>>,
+    /// Rules in precedence order: higher `priority` first, then higher specificity, then load
+    /// order (file name, then line).
+    pub(crate) rules: Vec<CompiledRule>,
+    /// Index 0: UDP, 1: TCP.
+    pub(crate) index: [Index; 2],
+    /// No rule looks at packets at or past this index.
+    pub(crate) max_window: u32,
+    /// For each rule, the largest window of the rules that outrank it: a held match of that rule
+    /// is final from that packet on.
+    pub(crate) horizon: Vec<u32>,
+    pub(crate) summary: Summary,
 }
 
 impl SignatureSet {
@@ -48,24 +123,314 @@ impl SignatureSet {
     /// whole set; an empty set is an error too.
     pub fn load(paths: &[PathBuf]) -> Result<Self, Vec<LoadError>> {
         let mut errors = Vec::new();
+        let mut files = Vec::new();
         for p in paths {
-            if !Path::new(p).exists() {
+            if p.is_dir() {
+                match std::fs::read_dir(p) {
+                    Ok(rd) => {
+                        let mut found: Vec<PathBuf> = rd
+                            .filter_map(Result::ok)
+                            .map(|e| e.path())
+                            .filter(|f| f.is_file() && f.extension().is_some_and(|x| x == "sig"))
+                            .collect();
+                        found.sort();
+                        files.extend(found);
+                    }
+                    Err(e) => errors.push(LoadError::Io {
+                        path: p.clone(),
+                        reason: e.to_string(),
+                    }),
+                }
+            } else if p.is_file() {
+                files.push(p.clone());
+            } else {
                 errors.push(LoadError::Io {
                     path: p.clone(),
                     reason: "no such file or directory".into(),
                 });
             }
         }
-        if errors.is_empty() {
-            errors.push(LoadError::Empty(
+        let mut sources = Vec::new();
+        for f in &files {
+            match std::fs::read_to_string(f) {
+                Ok(text) => sources.push((f.display().to_string(), text)),
+                Err(e) => errors.push(LoadError::Io {
+                    path: f.clone(),
+                    reason: e.to_string(),
+                }),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let refs: Vec<(&str, &str)> = sources
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .collect();
+        match Self::from_sources(&refs) {
+            Ok(set) if set.rules.is_empty() => Err(vec![LoadError::Empty(
                 paths
                     .iter()
                     .map(|p| p.display().to_string())
                     .collect::<Vec<_>>()
                     .join(", "),
-            ));
+            )]),
+            Ok(set) => Ok(set),
+            Err(errs) => Err(errs.into_iter().map(LoadError::Syntax).collect()),
         }
-        Err(errors)
+    }
+
+    /// Parse, compile and check the examples of sources given as (file name, text). Used by
+    /// `load` and by tests. An empty result is not an error here.
+    pub fn from_sources(sources: &[(&str, &str)]) -> Result<Self, Vec<SyntaxError>> {
+        let mut errors = Vec::new();
+        let mut parsed = Vec::new();
+        for (name, text) in sources {
+            match parse::parse_file(name, text) {
+                Ok(f) => parsed.push((*name, *text, f)),
+                Err(mut e) => errors.append(&mut e),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let mut set = SignatureSet::default();
+        let mut by_name: HashMap<String, Arc<Label>> = HashMap::new();
+        let mut next_custom = CUSTOM_ID_BASE;
+        let mut staged: Vec<(CompiledRule, usize)> = Vec::new();
+        let mut order = 0usize;
+        // Protocol blocks first, so that custom lines may name them.
+        for (name, text, file) in &parsed {
+            let base = Path::new(name)
+                .file_name()
+                .map_or_else(|| name.to_string(), |n| n.to_string_lossy().into_owned());
+            let line_text = |l: u32| {
+                text.lines()
+                    .nth(l.saturating_sub(1) as usize)
+                    .unwrap_or("")
+                    .to_string()
+            };
+            let err = |l: u32, col: u32, message: String| SyntaxError {
+                file: name.to_string(),
+                line: l,
+                col,
+                message,
+                text: line_text(l),
+            };
+            set.summary.files += 1;
+            for item in &file.items {
+                let Item::Protocol(p) = item else { continue };
+                let proto_label = Arc::new(Label {
+                    protocol: p.name.clone(),
+                    id: p.id,
+                    category: p.category.clone(),
+                    location: format!("{base}:{}", p.line),
+                });
+                if let Some(old) = by_name.get(&p.name.to_ascii_lowercase()) {
+                    if old.id != p.id || old.category != p.category {
+                        errors.push(err(
+                            p.line,
+                            1,
+                            format!(
+                                "expected the same id and category as `{}` declared at {} (id {}, category {}), found id {}, category {}",
+                                p.name, old.location, old.id, old.category, p.id, p.category
+                            ),
+                        ));
+                        continue;
+                    }
+                } else {
+                    by_name.insert(p.name.to_ascii_lowercase(), Arc::clone(&proto_label));
+                    set.labels.push(Arc::clone(&proto_label));
+                }
+                if p.rules.is_empty() {
+                    errors.push(err(
+                        p.line,
+                        1,
+                        format!(
+                            "expected at least one `rule` in protocol `{}`, found none",
+                            p.name
+                        ),
+                    ));
+                }
+                for r in &p.rules {
+                    let label = Arc::new(Label {
+                        protocol: p.name.clone(),
+                        id: p.id,
+                        category: p.category.clone(),
+                        location: format!("{base}:{}", r.line),
+                    });
+                    match compile_rule(label, &r.tests, r.repeat, r.priority, r.hold) {
+                        Ok(c) => {
+                            for ex in &r.examples {
+                                let got = matcher::payload_tests_hold(&c, &ex.payload);
+                                if got != ex.matches {
+                                    let col =
+                                        line_text(ex.line).find("example").map_or(1, |c| c + 1);
+                                    errors.push(err(
+                                        ex.line,
+                                        u32::try_from(col).unwrap_or(1),
+                                        format!(
+                                            "expected this example to {} rule `{}` of {}, found that it {}",
+                                            if ex.matches { "match" } else { "not match" },
+                                            r.name,
+                                            p.name,
+                                            if got { "matches" } else { "does not match" }
+                                        ),
+                                    ));
+                                } else {
+                                    set.summary.examples += 1;
+                                }
+                            }
+                            staged.push((c, order));
+                            order += 1;
+                        }
+                        Err(m) => errors.push(err(r.line, 1, m)),
+                    }
+                }
+            }
+        }
+        for (name, _, file) in &parsed {
+            let base = Path::new(name)
+                .file_name()
+                .map_or_else(|| name.to_string(), |n| n.to_string_lossy().into_owned());
+            for item in &file.items {
+                let Item::Custom(c) = item else { continue };
+                let proto = by_name
+                    .entry(c.name.to_ascii_lowercase())
+                    .or_insert_with(|| {
+                        let l = Arc::new(Label {
+                            protocol: c.name.clone(),
+                            id: next_custom,
+                            category: "Custom".into(),
+                            location: format!("{base}:{}", c.line),
+                        });
+                        next_custom = next_custom.saturating_add(1);
+                        set.labels.push(Arc::clone(&l));
+                        l
+                    });
+                let label = Arc::new(Label {
+                    protocol: proto.protocol.clone(),
+                    id: proto.id,
+                    category: proto.category.clone(),
+                    location: format!("{base}:{}", c.line),
+                });
+                for spec in &c.specs {
+                    let tests = match spec {
+                        CustomSpec::Port(t, a, b) => vec![
+                            Test {
+                                negated: false,
+                                kind: TestKind::Transport(*t),
+                            },
+                            Test {
+                                negated: false,
+                                kind: TestKind::Port(Side::Either, vec![(*a, *b)]),
+                            },
+                        ],
+                        CustomSpec::Ip(cidr, port) => {
+                            let mut v = vec![Test {
+                                negated: false,
+                                kind: TestKind::Ip(Side::Either, vec![*cidr]),
+                            }];
+                            if let Some(p) = port {
+                                v.push(Test {
+                                    negated: false,
+                                    kind: TestKind::Port(Side::Either, vec![(*p, *p)]),
+                                });
+                            }
+                            v
+                        }
+                        CustomSpec::Host(h) => vec![Test {
+                            negated: false,
+                            kind: TestKind::Host(h.clone()),
+                        }],
+                    };
+                    if let Ok(r) = compile_rule(Arc::clone(&label), &tests, None, None, false) {
+                        staged.push((r, order));
+                        order += 1;
+                    }
+                }
+            }
+        }
+        if staged.len() > MAX_RULES {
+            errors.push(SyntaxError {
+                file: sources
+                    .first()
+                    .map_or_else(String::new, |(n, _)| n.to_string()),
+                line: 1,
+                col: 1,
+                message: format!(
+                    "expected at most {MAX_RULES} rules in a set, found {}",
+                    staged.len()
+                ),
+                text: sources
+                    .first()
+                    .and_then(|(_, t)| t.lines().next())
+                    .unwrap_or("")
+                    .to_string(),
+            });
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        staged.sort_by(|(a, ao), (b, bo)| {
+            b.priority
+                .cmp(&a.priority)
+                .then(b.specificity.cmp(&a.specificity))
+                .then(ao.cmp(bo))
+        });
+        set.rules = staged.into_iter().map(|(r, _)| r).collect();
+        set.summary.protocols = set.labels.len();
+        set.summary.rules = set.rules.len();
+        set.max_window = set.rules.iter().map(|r| r.window).max().unwrap_or(0);
+        set.horizon = set
+            .rules
+            .iter()
+            .scan(0u32, |above, r| {
+                let h = *above;
+                *above = (*above).max(r.window);
+                Some(h)
+            })
+            .collect();
+        set.build_index();
+        Ok(set)
+    }
+
+    fn build_index(&mut self) {
+        for (t, proto) in [(0usize, crate::packet::UDP), (1, crate::packet::TCP)] {
+            let mut idx = Index {
+                by_byte: vec![Vec::new(); 256],
+                ..Index::default()
+            };
+            for (i, r) in self.rules.iter().enumerate() {
+                if r.transport.is_some_and(|p| p != proto) {
+                    continue;
+                }
+                let i = u16::try_from(i).unwrap_or(u16::MAX);
+                if let Some(ports) = indexed_ports(r) {
+                    for p in ports {
+                        idx.by_port.entry(p).or_default().push(i);
+                    }
+                    continue;
+                }
+                let bytes = first_bytes(r);
+                let mut all = true;
+                for (b, ok) in bytes.iter().enumerate() {
+                    if *ok {
+                        if let Some(v) = idx.by_byte.get_mut(b) {
+                            v.push(i);
+                        }
+                    } else {
+                        all = false;
+                    }
+                }
+                if all {
+                    idx.empty.push(i);
+                }
+            }
+            if let Some(slot) = self.index.get_mut(t) {
+                *slot = idx;
+            }
+        }
     }
 
     /// Number of protocols the set can name.
@@ -76,5 +441,585 @@ impl SignatureSet {
     /// The protocol names this set can give, for validating `--allow`/`--deny`.
     pub fn protocol_names(&self) -> impl Iterator<Item = &str> {
         self.labels.iter().map(|l| l.protocol.as_str())
+    }
+
+    /// Files, protocols, rules and examples checked, for `check-signatures`.
+    pub fn summary(&self) -> Summary {
+        self.summary
+    }
+}
+
+/// Ports under which a rule is indexed: its first non-negated port test, when it spans at most
+/// 64 ports. `None`: index the rule by first payload byte instead.
+fn indexed_ports(r: &CompiledRule) -> Option<Vec<u16>> {
+    let ranges = r.tests.iter().find_map(|t| match &t.kind {
+        TestKind::Port(_, v) if !t.negated => Some(v),
+        _ => None,
+    })?;
+    let span: u32 = ranges
+        .iter()
+        .map(|&(a, b)| u32::from(b) - u32::from(a) + 1)
+        .sum();
+    (span <= 64).then(|| ranges.iter().flat_map(|&(a, b)| a..=b).collect())
+}
+
+/// Which first payload bytes a rule admits (all 256 when it does not look at byte 0). A rule that
+/// admits all also applies to empty payloads.
+fn first_bytes(r: &CompiledRule) -> [bool; 256] {
+    let mut ok = [true; 256];
+    let may_tcp = r.transport != Some(crate::packet::UDP);
+    for t in &r.tests {
+        let mut allowed = [true; 256];
+        let mut restrict = |f: &dyn Fn(u8) -> bool| {
+            for (b, a) in allowed.iter_mut().enumerate() {
+                *a = f(u8::try_from(b).unwrap_or(0));
+            }
+        };
+        match &t.kind {
+            TestKind::Field(
+                Field {
+                    width: 1,
+                    offset: 0,
+                    le: false,
+                },
+                mask,
+                cmp,
+            ) => {
+                let neg = t.negated;
+                restrict(&|b| {
+                    matcher::compare(mask.map_or(u32::from(b), |m| u32::from(b) & m), cmp) != neg
+                });
+            }
+            TestKind::Field(
+                Field {
+                    width: 2,
+                    offset: 0,
+                    le: false,
+                },
+                mask,
+                cmp,
+            ) => {
+                let neg = t.negated;
+                restrict(&|b| {
+                    (0u32..256).any(|lo| {
+                        let v = u32::from(b) << 8 | lo;
+                        matcher::compare(mask.map_or(v, |m| v & m), cmp) != neg
+                    })
+                });
+            }
+            TestKind::Prefix(l) | TestKind::At(0, l) if !t.negated => {
+                if let Some(&first) = l.first() {
+                    restrict(&|b| b == first);
+                }
+            }
+            TestKind::Stun(..) | TestKind::StunRealm(_) if !t.negated && !may_tcp => {
+                restrict(&|b| b <= 1 || b == 0xFF)
+            }
+            TestKind::Dtls if !t.negated => restrict(&|b| (0x14..=0x17).contains(&b)),
+            TestKind::Rtp(_) | TestKind::Rtcp if !t.negated && !may_tcp => {
+                restrict(&|b| b & 0xC0 == 0x80)
+            }
+            TestKind::Quic(_) if !t.negated => restrict(&|b| b & 0x80 != 0),
+            _ => {}
+        }
+        for (o, a) in ok.iter_mut().zip(allowed) {
+            *o &= a;
+        }
+    }
+    ok
+}
+
+fn compile_rule(
+    label: Arc<Label>,
+    tests: &[Test],
+    repeat: Option<Repeat>,
+    priority: Option<i32>,
+    hold: bool,
+) -> Result<CompiledRule, String> {
+    let mut transport = None;
+    let mut window = DEFAULT_WINDOW;
+    let mut specificity = 0u32;
+    for t in tests {
+        match &t.kind {
+            TestKind::Transport(tr) if !t.negated => {
+                let p = match tr {
+                    Transport::Udp => crate::packet::UDP,
+                    Transport::Tcp => crate::packet::TCP,
+                };
+                if transport.is_some_and(|old| old != p) {
+                    return Err(
+                        "expected one transport per rule, found both `udp` and `tcp`".into(),
+                    );
+                }
+                transport = Some(p);
+            }
+            TestKind::Packet(pos) if !t.negated => {
+                window = window.min(match pos {
+                    Position::First => 1,
+                    Position::Within(0) => {
+                        return Err("expected `packet within N` with N ≥ 1, found 0".into())
+                    }
+                    Position::Within(n) => *n,
+                    Position::FirstToServer | Position::FirstToClient => DEFAULT_WINDOW,
+                });
+            }
+            TestKind::Field(f, _, cmp) => {
+                let max: u64 = match f.width {
+                    1 => 0xFF,
+                    2 => 0xFFFF,
+                    _ => 0xFFFF_FFFF,
+                };
+                let vals: Vec<u32> = match cmp {
+                    parse::Cmp::Op(_, n) => vec![*n],
+                    parse::Cmp::Range(a, b) => {
+                        if a > b {
+                            return Err(format!(
+                                "expected a range LOW..HIGH with LOW ≤ HIGH, found {a:#x}..{b:#x}"
+                            ));
+                        }
+                        vec![*a, *b]
+                    }
+                    parse::Cmp::Set(v) => v.clone(),
+                };
+                if let Some(v) = vals.iter().find(|v| u64::from(**v) > max) {
+                    return Err(format!("expected values that fit in {f}, found {v:#x}"));
+                }
+            }
+            TestKind::Len(parse::Cmp::Range(a, b)) if a > b => {
+                return Err(format!(
+                    "expected a range LOW..HIGH with LOW ≤ HIGH, found {a}..{b}"
+                ));
+            }
+            TestKind::Rtp(Some((a, b))) if a > b => {
+                return Err(format!(
+                    "expected a range LOW..HIGH with LOW ≤ HIGH, found {a}..{b}"
+                ));
+            }
+            TestKind::Prefix(l)
+            | TestKind::Contains(l)
+            | TestKind::At(_, l)
+            | TestKind::StunRealm(l)
+                if l.is_empty() =>
+            {
+                return Err("expected a non-empty literal, found \"\"".into());
+            }
+            _ => {}
+        }
+        if !t.negated {
+            specificity += match &t.kind {
+                TestKind::Transport(_)
+                | TestKind::Packet(_)
+                | TestKind::Direction(_)
+                | TestKind::BothDirections => 0,
+                TestKind::Ip(..) => 2,
+                TestKind::Host(_) => 3,
+                TestKind::Stun(_, a) if !a.is_empty() => 4,
+                TestKind::StunRealm(_) => 4,
+                TestKind::Stun(..) | TestKind::Rtp(_) | TestKind::Rtcp | TestKind::Dtls => 2,
+                TestKind::Quic(v) => 2 + u32::from(!v.is_empty()),
+                _ => 1,
+            };
+        }
+    }
+    if let Some(r) = repeat {
+        if r.count < 2 {
+            return Err(format!("expected `repeat N` with N ≥ 2, found {}", r.count));
+        }
+        specificity += 1;
+    }
+    Ok(CompiledRule {
+        label,
+        transport,
+        tests: tests.to_vec(),
+        repeat,
+        window,
+        priority: priority.unwrap_or(0),
+        hold,
+        specificity,
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::expect_used)]
+mod tests {
+    use super::matcher::{inspect, Ctx, Outcome, Progress};
+    use super::*;
+    use crate::packet::{Direction, Packet, TCP, UDP};
+
+    fn set(src: &str) -> SignatureSet {
+        SignatureSet::from_sources(&[("t.sig", src)]).unwrap_or_else(|e| panic!("{}", e[0]))
+    }
+
+    fn udp<'a>(src: &str, sport: u16, dst: &str, dport: u16, payload: &'a [u8]) -> Packet<'a> {
+        Packet {
+            src: src.parse().unwrap(),
+            dst: dst.parse().unwrap(),
+            proto: UDP,
+            sport,
+            dport,
+            payload,
+            ip_len: 28 + payload.len() as u32,
+            frag: None,
+        }
+    }
+
+    fn first() -> Ctx {
+        Ctx {
+            dir: Direction::ToServer,
+            index: 0,
+            index_in_dir: 0,
+        }
+    }
+
+    fn name<'s>(o: Outcome<'s>) -> Option<&'s str> {
+        match o {
+            Outcome::Matched(l) => Some(l.protocol.as_str()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn labels_name_the_rule_line() {
+        let s = set("protocol DNS id 5 category Network\n  rule a\n    port 53\n");
+        let pkt = udp("10.0.0.1", 5000, "10.0.0.2", 53, b"x");
+        let Outcome::Matched(l) = inspect(&s, &pkt, &first(), &mut Progress::default()) else {
+            panic!()
+        };
+        assert_eq!(
+            (
+                l.protocol.as_str(),
+                l.id,
+                l.category.as_str(),
+                l.location.as_str()
+            ),
+            ("DNS", 5, "Network", "t.sig:2")
+        );
+        assert_eq!(
+            s.summary(),
+            Summary {
+                files: 1,
+                protocols: 1,
+                rules: 1,
+                examples: 0
+            }
+        );
+    }
+
+    #[test]
+    fn the_more_specific_rule_wins_then_priority_then_file_order() {
+        let src = "protocol Generic id 1 category C\n  rule g\n    u8@0 == 1\n\
+                   protocol Specific id 2 category C\n  rule s\n    u8@0 == 1\n    len == 3\n\
+                   protocol Late id 3 category C\n  rule l\n    u8@0 == 1\n    len == 3\n";
+        let s = set(src);
+        let pkt = udp("10.0.0.1", 1, "10.0.0.2", 2, &[1, 2, 3]);
+        assert_eq!(
+            name(inspect(&s, &pkt, &first(), &mut Progress::default())),
+            Some("Specific")
+        );
+        let s = set(&src.replace("  rule g\n", "  rule g\n    priority 1\n"));
+        assert_eq!(
+            name(inspect(&s, &pkt, &first(), &mut Progress::default())),
+            Some("Generic")
+        );
+    }
+
+    #[test]
+    fn repeat_same_counts_packets_of_one_direction() {
+        let s = set(
+            "protocol R id 1 category C\n  rule r\n    u8@0 == 0x80\n    repeat 3 same u32@1\n",
+        );
+        let a = [0x80, 0, 0, 0, 7];
+        let b = [0x80, 0, 0, 0, 8];
+        let mut p = Progress::default();
+        let at = |i, d| Ctx {
+            dir: d,
+            index: i,
+            index_in_dir: i,
+        };
+        let c2s = udp("10.0.0.1", 1, "10.0.0.2", 2, &a);
+        let other = udp("10.0.0.1", 1, "10.0.0.2", 2, &b);
+        assert!(name(inspect(&s, &c2s, &at(0, Direction::ToServer), &mut p)).is_none());
+        // A different value resets the count; the other direction counts on its own.
+        assert!(name(inspect(&s, &other, &at(1, Direction::ToClient), &mut p)).is_none());
+        assert!(name(inspect(&s, &c2s, &at(2, Direction::ToServer), &mut p)).is_none());
+        assert_eq!(
+            name(inspect(&s, &c2s, &at(3, Direction::ToServer), &mut p)),
+            Some("R")
+        );
+        assert!(
+            std::mem::size_of::<Progress>() <= 48,
+            "{}",
+            std::mem::size_of::<Progress>()
+        );
+    }
+
+    #[test]
+    fn a_held_match_yields_to_a_later_deciding_rule_or_settles() {
+        let s = set("protocol Guess id 1 category C\n  rule g\n    priority -1\n    hold\n    packet within 4\n    u8@2 == 2\n\
+                     protocol Real id 2 category C\n  rule r\n    packet within 4\n    u8@0 == 0x90\n    repeat 2\n");
+        let pkt = udp("10.0.0.1", 1, "10.0.0.2", 2, &[0x90, 0, 2]);
+        let at = |i| Ctx {
+            dir: Direction::ToServer,
+            index: i,
+            index_in_dir: i,
+        };
+        let mut p = Progress::default();
+        assert!(matches!(
+            inspect(&s, &pkt, &at(0), &mut p),
+            Outcome::Undecided
+        ));
+        assert_eq!(
+            matcher::settle(&s, &p).map(|l| l.protocol.as_str()),
+            Some("Guess")
+        );
+        assert_eq!(name(inspect(&s, &pkt, &at(1), &mut p)), Some("Real"));
+        // Alone, the held match is final once no rule looks further.
+        let other = udp("10.0.0.1", 1, "10.0.0.2", 2, &[0x10, 0, 2]);
+        let mut p = Progress::default();
+        for i in 0..3 {
+            assert!(matches!(
+                inspect(&s, &other, &at(i), &mut p),
+                Outcome::Undecided
+            ));
+        }
+        assert_eq!(name(inspect(&s, &other, &at(3), &mut p)), Some("Guess"));
+    }
+
+    #[test]
+    fn gives_up_past_every_window() {
+        let s = set("protocol W id 1 category C\n  rule w\n    packet within 2\n    u8@0 == 9\n");
+        let pkt = udp("10.0.0.1", 1, "10.0.0.2", 2, &[0]);
+        let mut p = Progress::default();
+        assert!(matches!(
+            inspect(&s, &pkt, &first(), &mut p),
+            Outcome::Undecided
+        ));
+        let ctx = Ctx {
+            dir: Direction::ToServer,
+            index: 1,
+            index_in_dir: 1,
+        };
+        assert!(matches!(inspect(&s, &pkt, &ctx, &mut p), Outcome::GaveUp));
+    }
+
+    #[test]
+    fn positions_directions_sides_and_cidrs() {
+        let s = set(
+            "protocol S id 1 category C\n  rule s\n    packet first-to-client\n    both-directions\n    server-ip 52.112.0.0/14\n    server-port 3478-3481\n",
+        );
+        let reply = udp("52.114.1.1", 3478, "10.0.0.1", 50000, b"");
+        let ctx = Ctx {
+            dir: Direction::ToClient,
+            index: 1,
+            index_in_dir: 0,
+        };
+        assert_eq!(
+            name(inspect(&s, &reply, &ctx, &mut Progress::default())),
+            Some("S")
+        );
+        let ctx = Ctx {
+            dir: Direction::ToServer,
+            index: 1,
+            index_in_dir: 1,
+        };
+        assert!(name(inspect(&s, &reply, &ctx, &mut Progress::default())).is_none());
+    }
+
+    #[test]
+    fn ndpi_custom_lines_load_and_match() {
+        let s = set("protocol DNS id 5 category Network\n  rule d\n    port 53\n    len >= 12\n\
+                     tcp:81,udp:5061-5062@Name\nip:192.0.2.0/24:443@Net\nhost:\"example.org\"@Web\nudp:53@DNS\n");
+        let names: Vec<&str> = s.protocol_names().collect();
+        assert_eq!(names, vec!["DNS", "Name", "Net", "Web"]);
+        let sip = udp("10.0.0.1", 5061, "10.0.0.2", 40000, b"");
+        let Outcome::Matched(l) = inspect(&s, &sip, &first(), &mut Progress::default()) else {
+            panic!()
+        };
+        assert_eq!(
+            (l.protocol.as_str(), l.id, l.location.as_str()),
+            ("Name", CUSTOM_ID_BASE, "t.sig:5")
+        );
+        let net = udp("192.0.2.9", 443, "10.0.0.2", 40000, b"");
+        assert_eq!(
+            name(inspect(&s, &net, &first(), &mut Progress::default())),
+            Some("Net")
+        );
+        // A DNS query for www.example.org: the host rule is more specific than the DNS rule.
+        let q = [
+            0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 3, b'w', b'w', b'w', 7, b'e', b'x',
+            b'a', b'm', b'p', b'l', b'e', 3, b'o', b'r', b'g', 0, 0, 1, 0, 1,
+        ];
+        let dns = udp("10.0.0.1", 5000, "10.0.0.2", 53, &q);
+        assert_eq!(
+            name(inspect(&s, &dns, &first(), &mut Progress::default())),
+            Some("Web")
+        );
+        // A custom line naming a declared protocol takes its id.
+        let d = udp("10.0.0.1", 5000, "10.0.0.2", 53, b"");
+        let Outcome::Matched(l) = inspect(&s, &d, &first(), &mut Progress::default()) else {
+            panic!()
+        };
+        assert_eq!((l.protocol.as_str(), l.id), ("DNS", 5));
+    }
+
+    #[test]
+    fn tls_sni_matches_host_rules() {
+        let s = set("host:\"teams.microsoft.com\"@Teams\n");
+        // A minimal TLS 1.2 ClientHello with only a server_name extension.
+        let name = b"eu.teams.microsoft.com";
+        let sni_ext_len = 2 + 1 + 2 + name.len();
+        let exts_len = 4 + sni_ext_len;
+        let body_len = 2 + 32 + 1 + 2 + 2 + 1 + 1 + 2 + exts_len;
+        let mut p = vec![0x16, 3, 1];
+        p.extend_from_slice(&u16::try_from(4 + body_len).unwrap().to_be_bytes());
+        p.extend_from_slice(&[1, 0]); // ClientHello, 24-bit length
+        p.extend_from_slice(&u16::try_from(body_len).unwrap().to_be_bytes());
+        p.extend_from_slice(&[3, 3]); // version
+        p.extend_from_slice(&[0; 32]); // random
+        p.push(0); // session id
+        p.extend_from_slice(&[0, 2, 0x13, 0x01]); // one cipher suite
+        p.extend_from_slice(&[1, 0]); // null compression
+        p.extend_from_slice(&u16::try_from(exts_len).unwrap().to_be_bytes());
+        p.extend_from_slice(&[0, 0]); // server_name
+        p.extend_from_slice(&u16::try_from(sni_ext_len).unwrap().to_be_bytes());
+        p.extend_from_slice(&u16::try_from(sni_ext_len - 2).unwrap().to_be_bytes());
+        p.push(0); // host_name
+        p.extend_from_slice(&u16::try_from(name.len()).unwrap().to_be_bytes());
+        p.extend_from_slice(name);
+        let mut pkt = udp("10.0.0.1", 50000, "52.113.194.132", 443, &p);
+        pkt.proto = TCP;
+        assert_eq!(
+            self::name(inspect(&s, &pkt, &first(), &mut Progress::default())),
+            Some("Teams")
+        );
+    }
+
+    #[test]
+    fn host_patterns() {
+        use super::matcher::host_matches;
+        assert!(host_matches(b"example.org", b"example.org"));
+        assert!(host_matches(b"a.example.org", b"example.org"));
+        assert!(!host_matches(b"badexample.org", b"example.org"));
+        assert!(host_matches(b"api.skype.com", b"skype."));
+        assert!(!host_matches(b"api.noskype.com", b"skype."));
+    }
+
+    #[test]
+    fn compile_errors_point_at_the_rule() {
+        let cases = [
+            ("protocol P id 1 category C\n  rule r\n    transport udp\n    transport tcp\n", 2, "one transport per rule"),
+            ("protocol P id 1 category C\n  rule r\n    u8@0 == 256\n", 2, "fit in u8@0"),
+            ("protocol P id 1 category C\n  rule r\n    u8@0 in 5..1\n", 2, "LOW ≤ HIGH"),
+            ("protocol P id 1 category C\n  rule r\n    repeat 1\n", 2, "N ≥ 2"),
+            ("protocol P id 1 category C\n  rule r\n    packet within 0\n", 2, "N ≥ 1"),
+            ("protocol P id 1 category C\n", 1, "at least one `rule`"),
+            ("protocol P id 1 category C\n  rule r\n    len == 1\nprotocol P id 2 category C\n  rule s\n    len == 2\n", 4, "same id and category"),
+            ("protocol P id 1 category C\n  rule r\n    len == 2\n    example match 00\n", 4, "expected this example to match rule `r` of P"),
+            ("protocol P id 1 category C\n  rule r\n    len == 1\n    example nomatch 00\n", 4, "to not match rule `r` of P, found that it matches"),
+        ];
+        for (src, line, msg) in cases {
+            let e = SignatureSet::from_sources(&[("t.sig", src)]).unwrap_err();
+            assert_eq!(e[0].line, line, "{src:?}: {}", e[0]);
+            assert!(e[0].message.contains(msg), "{src:?}: {}", e[0]);
+            assert!(
+                e[0].to_string().starts_with(&format!("t.sig:{line}:")),
+                "{}",
+                e[0]
+            );
+        }
+    }
+
+    #[test]
+    fn load_refuses_missing_paths_and_empty_sets() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = SignatureSet::load(&[dir.path().join("nope")]).unwrap_err();
+        assert!(e[0].to_string().contains("no such file or directory"));
+        let e = SignatureSet::load(&[dir.path().to_path_buf()]).unwrap_err();
+        assert!(matches!(e[0], LoadError::Empty(_)));
+        std::fs::write(
+            dir.path().join("a.sig"),
+            "protocol P id 1 category C\n  rule r\n    transport sctp\n",
+        )
+        .unwrap();
+        let e = SignatureSet::load(&[dir.path().to_path_buf()]).unwrap_err();
+        let shown = e[0].to_string();
+        assert!(
+            shown.contains("a.sig:3:15: expected `udp` or `tcp`, found `sctp`"),
+            "{shown}"
+        );
+        assert!(shown.contains("3 |     transport sctp"), "{shown}");
+    }
+
+    #[test]
+    fn the_shipped_set_loads_and_its_examples_pass() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("signatures");
+        let s = SignatureSet::load(&[dir]).unwrap_or_else(|e| panic!("{}", e[0]));
+        let sum = s.summary();
+        assert!(sum.protocols >= 20 && sum.examples >= 40, "{sum}");
+        for p in [
+            "Skype_TeamsCall",
+            "Skype_Teams",
+            "STUN",
+            "DTLS",
+            "RTP",
+            "RTCP",
+            "QUIC",
+            "DNS",
+            "WireGuard",
+            "OpenVPN",
+            "IPSec",
+        ] {
+            assert!(s.protocol_names().any(|n| n == p), "{p} missing");
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod proptests {
+    use super::matcher::{inspect, Ctx, Progress};
+    use super::*;
+    use crate::packet::{Direction, Packet, TCP, UDP};
+    use proptest::prelude::*;
+    use std::sync::OnceLock;
+
+    fn shipped() -> &'static SignatureSet {
+        static SET: OnceLock<SignatureSet> = OnceLock::new();
+        SET.get_or_init(|| {
+            SignatureSet::load(&[Path::new(env!("CARGO_MANIFEST_DIR")).join("signatures")]).unwrap()
+        })
+    }
+
+    proptest! {
+        /// Arbitrary payloads, ports and positions never panic the matcher on the shipped set.
+        #[test]
+        fn arbitrary_packets_never_panic(
+            flows in prop::collection::vec(
+                (any::<bool>(), any::<u16>(), any::<u16>(), prop::collection::vec(any::<u8>(), 0..200)),
+                1..30,
+            )
+        ) {
+            let set = shipped();
+            let mut p = Progress::default();
+            let mut n = [0u32; 2];
+            for (i, (tcp, sport, dport, payload)) in flows.iter().enumerate() {
+                let dir = if i % 3 == 1 { Direction::ToClient } else { Direction::ToServer };
+                let d = usize::from(dir == Direction::ToClient);
+                let pkt = Packet {
+                    src: "10.0.0.1".parse().unwrap(),
+                    dst: "52.112.0.1".parse().unwrap(),
+                    proto: if *tcp { TCP } else { UDP },
+                    sport: *sport,
+                    dport: *dport,
+                    payload,
+                    ip_len: 40,
+                    frag: None,
+                };
+                let ctx = Ctx { dir, index: u32::try_from(i).unwrap(), index_in_dir: n[d] };
+                n[d] += 1;
+                let _ = inspect(set, &pkt, &ctx, &mut p);
+                let _ = matcher::settle(set, &p);
+            }
+        }
     }
 }

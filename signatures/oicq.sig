@@ -1,0 +1,14 @@
+# OICQ, Tencent QQ's UDP protocol (server port 8000): a packet opens with 0x02, then the client
+# version (16 bits), the command (16 bits) and a sequence number, and always closes with 0x03
+# (the last byte: a negative offset counts from the end).
+
+protocol OICQ id 335 category Chat
+  rule qq-udp
+    transport udp
+    port 8000
+    len >= 12
+    u8@0 == 0x02
+    u8@-1 == 0x03
+    # oicq.pcap, 90.147.69.210:65276 -> 58.60.10.45:8000
+    example match 023b0b0001001d561f0c7b000000000000000010bf6ff15a3bc357de8c344a956ec65780610a520091c3ac03
+    example nomatch 000100002112a4424133516369344e75724f4b41
