@@ -121,14 +121,19 @@ impl Parsed<'_> {
         if n <= 1 {
             return 0;
         }
-        let (a, b) = if p.src <= p.dst {
-            (p.src, p.dst)
-        } else {
-            (p.dst, p.src)
+        // A cheap mix is enough here: the shard only spreads work, it is no table key an
+        // attacker could aim at (the flow table keeps its randomized hasher).
+        let bits = |ip: std::net::IpAddr| match ip {
+            std::net::IpAddr::V4(a) => u128::from(u32::from(a)),
+            std::net::IpAddr::V6(a) => u128::from(a),
         };
-        let mut h = std::hash::DefaultHasher::new();
-        std::hash::Hash::hash(&(a, b), &mut h);
-        (std::hash::Hasher::finish(&h) % n as u64) as usize
+        let (a, b) = (bits(p.src), bits(p.dst));
+        let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+        let fold = |x: u128| (x as u64) ^ ((x >> 64) as u64).rotate_left(29);
+        let mut x = fold(lo) ^ fold(hi).rotate_left(17);
+        x = x.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        x ^= x >> 32;
+        (x % n as u64) as usize
     }
 }
 
