@@ -28,13 +28,6 @@ protocol TelegramVoip id 355 category VoIP
     # telegram_videocall.pcapng, 91.108.9.35:1400 -> 192.168.12.169:40643 (401 to an Allocate, REALM telegram.org)
     example match 011300482112a44247467134595a7071793741440009001000000401556e617574686f72697a656400150010656162303663366466366632666264300014000c74656c656772616d2e6f7267802200044e6f6e658028000463b639df
 
-protocol FacebookVoip id 268 category VoIP
-  rule facebook-turn-realm
-    priority 2
-    transport udp
-    packet within 5
-    stun realm "facebook"
-
 protocol Zoom id 189 category Video
   # Zoom's STUN messages carry its own attribute types 0x0101 and 0x0103.
   rule zoom-stun-attributes

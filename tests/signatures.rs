@@ -28,10 +28,16 @@ fn nfdpi() -> Command {
 /// (either order).
 fn protocol_of(pcap: &str, transport: &str, a: &str, b: &str) -> Option<String> {
     let path = capture(pcap)?;
+    Some(protocol_in(&path, transport, a, b))
+}
+
+/// The protocol of the flow between `a` and `b` in the capture at `path`.
+fn protocol_in(path: &std::path::Path, transport: &str, a: &str, b: &str) -> String {
+    let pcap = path.display();
     let out = nfdpi()
         .args(["classify", "--format", "jsonl", "--signatures"])
         .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("signatures"))
-        .arg(&path)
+        .arg(path)
         .output()
         .expect("run nfdpi");
     assert!(
@@ -47,10 +53,24 @@ fn protocol_of(pcap: &str, transport: &str, a: &str, b: &str) -> Option<String> 
             continue;
         };
         if v["transport"] == transport && ((src == a && dst == b) || (src == b && dst == a)) {
-            return Some(v["protocol"].as_str().unwrap_or("").to_string());
+            return v["protocol"].as_str().unwrap_or("").to_string();
         }
     }
     panic!("{pcap}: no {transport} flow {a} <-> {b} in the report");
+}
+
+/// The same on a capture the project made itself, under `pcaps/` (always present).
+macro_rules! own_flow {
+    ($name:ident, $pcap:expr, $t:expr, $a:expr, $b:expr, $proto:expr) => {
+        #[test]
+        fn $name() {
+            let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("pcaps")
+                .join($pcap);
+            let got = protocol_in(&path, $t, $a, $b);
+            assert_eq!(got, $proto, "{} {} {} <-> {}", $pcap, $t, $a, $b);
+        }
+    };
 }
 
 macro_rules! flow {
@@ -345,6 +365,42 @@ flow!(
     "192.168.1.84:52973",
     "192.12.192.103:1194",
     "OpenVPN"
+);
+// tinc's meta connection: both peers' ID lines ("0 NAME 17\n"). The capture's UDP tinc flows
+// (55655, 55656) stay Unknown here: nDPI names them only from the TCP connection's peers.
+flow!(
+    tinc_tcp_meta,
+    "tinc.pcap",
+    "tcp",
+    "131.114.168.27:59244",
+    "185.83.218.112:55655",
+    "TINC"
+);
+flow!(
+    tinc_tcp_meta_second,
+    "tinc.pcap",
+    "tcp",
+    "131.114.168.27:49290",
+    "185.83.218.112:55656",
+    "TINC"
+);
+// Agora SD-RTN: the client's edge request opens the flow; the unidirectional one is named by
+// the request alone.
+flow!(
+    sd_rtn_edge,
+    "agora-sd-rtn.pcap",
+    "udp",
+    "192.168.2.100:55322",
+    "104.166.161.75:8130",
+    "SD-RTN"
+);
+flow!(
+    sd_rtn_unanswered,
+    "agora-sd-rtn.pcap",
+    "udp",
+    "192.168.2.100:47805",
+    "199.190.44.135:8130",
+    "SD-RTN"
 );
 flow!(
     ipsec_ike,
@@ -658,3 +714,110 @@ flow!(
     "68.90.0.255:38409",
     "RipeAtlas"
 );
+
+// SNMP: no shared capture holds any, so pcaps/capture-snmp.sh captured net-snmp's agent and
+// tools between two namespaces: a v1 get, a v3 (authPriv) get, an IPv6 get, a v2c trap.
+own_flow!(
+    snmp_v1_get,
+    "snmp-netsnmp.pcap",
+    "udp",
+    "10.99.0.1:54565",
+    "10.99.0.2:161",
+    "SNMP"
+);
+own_flow!(
+    snmp_v3_encrypted,
+    "snmp-netsnmp.pcap",
+    "udp",
+    "10.99.0.1:54108",
+    "10.99.0.2:161",
+    "SNMP"
+);
+own_flow!(
+    snmp_over_ipv6,
+    "snmp-netsnmp.pcap",
+    "udp",
+    "[fd99::1]:60525",
+    "[fd99::2]:161",
+    "SNMP"
+);
+own_flow!(
+    snmp_v2c_trap,
+    "snmp-netsnmp.pcap",
+    "udp",
+    "10.99.0.2:35991",
+    "10.99.0.1:162",
+    "SNMP"
+);
+
+/// Every protocol the shipped set can name has a test above on a real capture: its name is the
+/// expected protocol (the last argument) of a `flow!` or `own_flow!` in this file.
+#[test]
+fn every_shipped_protocol_is_tested_on_a_real_capture() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("signatures");
+    let set = nfdpi::signature::SignatureSet::load(&[dir]).expect("shipped set loads");
+    let source = include_str!("signatures.rs");
+    // A protocol whose rule is always outranked on the shared captures is tested alone.
+    let alone = [("Skype_Teams", "fn skype_classic_repeat_alone()")];
+    let missing: Vec<&str> = set
+        .protocol_names()
+        .filter(|name| {
+            let tested_alone = alone
+                .iter()
+                .any(|(n, test)| n == name && source.contains(test));
+            !tested_alone && !source.contains(&format!("\n    \"{name}\"\n);"))
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "shipped protocols without a capture test: {missing:?}"
+    );
+}
+
+/// Skype_Teams (classic P2P rule B, `classic-repeat`) is always outranked by Skype_TeamsCall on
+/// the shared captures, as nDPI names them. Loaded alone, the shipped block names the P2P flow.
+#[test]
+fn skype_classic_repeat_alone() {
+    let Some(path) = capture("skype_udp.pcap") else {
+        return;
+    };
+    let shipped = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("signatures/skype_teams.sig"),
+    )
+    .unwrap();
+    let block = &shipped[shipped
+        .find("protocol Skype_Teams ")
+        .expect("Skype_Teams block")..];
+    let dir = std::env::temp_dir().join(format!("nfdpi-skype-alone-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("skype_classic.sig"), block).unwrap();
+    let out = nfdpi()
+        .args(["classify", "--format", "jsonl", "--signatures"])
+        .arg(&dir)
+        .arg(&path)
+        .output()
+        .expect("run nfdpi");
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = String::from_utf8_lossy(&out.stdout);
+    let flow = report
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| {
+            let (s, d) = (v["src"].as_str(), v["dst"].as_str());
+            s == Some("192.168.1.2:35990") && d == Some("24.224.190.149:39262")
+                || s == Some("24.224.190.149:39262") && d == Some("192.168.1.2:35990")
+        })
+        .expect("the P2P flow is in the report");
+    assert_eq!(flow["protocol"], "Skype_Teams", "{flow}");
+    assert!(
+        flow["signature"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("skype_classic.sig:")),
+        "{flow}"
+    );
+}
