@@ -4,8 +4,8 @@
 # Both peers send the ID line, so the rule wants two of them. The UDP data packets are
 # encrypted from the first byte: nothing in them is fixed. nDPI names a UDP flow tinc only by
 # remembering the peers of a tinc TCP connection it saw; a signature sees one flow at a time,
-# so the UDP side is named by tinc's default port (655, TCP and UDP; IANA registers it for
-# tinc) alone, as a guess that yields to every payload rule.
+# and a rule on tinc's default port (655) alone would let anything through on that port, so
+# the UDP side stays Unknown and meets the budget like any unidentified flow.
 
 protocol TINC id 209 category VPN
   rule id-request
@@ -23,8 +23,3 @@ protocol TINC id 209 category VPN
     # tinc.pcap, 185.83.218.112:55655 -> 131.114.168.27:59244 (the METAKEY request that follows, first 20 bytes)
     example nomatch 3120393420363420302030203642323539373039
 
-  rule default-port
-    priority -1
-    hold
-    transport udp
-    port 655
