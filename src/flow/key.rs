@@ -6,13 +6,24 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use crate::packet::Packet;
 
-/// One endpoint, compact: IPv4 addresses are stored as IPv4-mapped IPv6 with a flag, so a key
-/// is 38 bytes with no padding beyond alignment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// One endpoint, compact: IPv4 addresses are stored as IPv4-mapped IPv6 with a flag, and the
+/// port as big-endian bytes. Every field has alignment 1, so a key is 39 bytes with no padding,
+/// and the derived order is still numeric order (flag, then address, then port).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 struct Endpoint {
     v6: bool,
     ip: [u8; 16],
-    port: u16,
+    port: [u8; 2],
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("v6", &self.v6)
+            .field("ip", &self.ip)
+            .field("port", &u16::from_be_bytes(self.port))
+            .finish()
+    }
 }
 
 impl Endpoint {
@@ -21,12 +32,12 @@ impl Endpoint {
             IpAddr::V4(a) => Endpoint {
                 v6: false,
                 ip: a.to_ipv6_mapped().octets(),
-                port,
+                port: port.to_be_bytes(),
             },
             IpAddr::V6(a) => Endpoint {
                 v6: true,
                 ip: a.octets(),
-                port,
+                port: port.to_be_bytes(),
             },
         }
     }
@@ -38,11 +49,11 @@ impl Endpoint {
             (false, None) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
             (true, _) => IpAddr::V6(v6),
         };
-        SocketAddr::new(ip, self.port)
+        SocketAddr::new(ip, u16::from_be_bytes(self.port))
     }
 }
 
-/// Canonical bidirectional key.
+/// Canonical bidirectional key (39 bytes, alignment 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FlowKey {
     proto: u8,
@@ -161,6 +172,25 @@ mod tests {
         assert_eq!(s1.other(), s2);
     }
 
+    #[test]
+    fn key_is_packed() {
+        assert_eq!(std::mem::size_of::<FlowKey>(), 39);
+        assert_eq!(std::mem::align_of::<FlowKey>(), 1);
+    }
+
+    #[test]
+    fn order_is_by_value() {
+        // Ports compare as numbers (256 > 255 although its low byte is smaller), then families
+        // (IPv4 before IPv6), then addresses.
+        let (a, _) = FlowKey::from_parts(17, sa("10.0.0.1:255"), sa("10.0.0.9:1"));
+        let (b, _) = FlowKey::from_parts(17, sa("10.0.0.1:256"), sa("10.0.0.9:1"));
+        assert!(a < b);
+        let (c, _) = FlowKey::from_parts(17, sa("[::1]:1"), sa("[::2]:1"));
+        assert!(b < c);
+        let (t, _) = FlowKey::from_parts(6, sa("[::1]:1"), sa("[::2]:1"));
+        assert!(t < a, "transport first");
+    }
+
     fn any_addr() -> impl Strategy<Value = SocketAddr> {
         prop_oneof![
             (any::<[u8; 4]>(), any::<u16>())
@@ -170,7 +200,30 @@ mod tests {
         ]
     }
 
+    type Fields = (bool, [u8; 16], u16);
+
+    /// The order the key had when its port was a `u16` field: transport, then each endpoint as
+    /// (family flag, IPv4-mapped address, port).
+    fn reference(k: &FlowKey) -> (u8, Fields, Fields) {
+        let ep = |a: SocketAddr| {
+            let ip = match a.ip() {
+                IpAddr::V4(v4) => v4.to_ipv6_mapped().octets(),
+                IpAddr::V6(v6) => v6.octets(),
+            };
+            (a.is_ipv6(), ip, a.port())
+        };
+        let (lo, hi) = k.endpoints();
+        (k.proto(), ep(lo), ep(hi))
+    }
+
     proptest! {
+        #[test]
+        fn order_matches_field_order(a in any_addr(), b in any_addr(), c in any_addr(), d in any_addr()) {
+            let (k1, _) = FlowKey::from_parts(17, a, b);
+            let (k2, _) = FlowKey::from_parts(17, c, d);
+            prop_assert_eq!(k1.cmp(&k2), reference(&k1).cmp(&reference(&k2)));
+        }
+
         #[test]
         fn key_is_symmetric_and_round_trips(a in any_addr(), b in any_addr(), proto in prop_oneof![Just(6u8), Just(17u8)]) {
             let (k1, s1) = FlowKey::from_parts(proto, a, b);
