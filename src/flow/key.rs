@@ -2,6 +2,7 @@
 //! directions of a conversation give the same key; the side tells which end sent the packet.
 //! It holds no state.
 
+use std::hash::{Hash, Hasher};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use crate::packet::Packet;
@@ -9,7 +10,7 @@ use crate::packet::Packet;
 /// One endpoint, compact: IPv4 addresses are stored as IPv4-mapped IPv6 with a flag, and the
 /// port as big-endian bytes. Every field has alignment 1, so a key is 39 bytes with no padding,
 /// and the derived order is still numeric order (flag, then address, then port).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Endpoint {
     v6: bool,
     ip: [u8; 16],
@@ -26,20 +27,38 @@ impl std::fmt::Debug for Endpoint {
     }
 }
 
+/// An endpoint's fields as numbers (family flag, IPv4-mapped address, port): the same order as
+/// the derived order of [`Endpoint`], and cheap to compare and to pack.
+type Rank = (bool, u128, u16);
+
 impl Endpoint {
+    #[cfg(test)]
     fn new(ip: IpAddr, port: u16) -> Self {
+        Self::from_rank(Self::rank_of(ip, port))
+    }
+
+    fn rank_of(ip: IpAddr, port: u16) -> Rank {
         match ip {
-            IpAddr::V4(a) => Endpoint {
-                v6: false,
-                ip: a.to_ipv6_mapped().octets(),
-                port: port.to_be_bytes(),
-            },
-            IpAddr::V6(a) => Endpoint {
-                v6: true,
-                ip: a.octets(),
-                port: port.to_be_bytes(),
-            },
+            IpAddr::V4(a) => (false, u128::from(a.to_ipv6_mapped()), port),
+            IpAddr::V6(a) => (true, u128::from(a), port),
         }
+    }
+
+    fn from_rank((v6, ip, port): Rank) -> Self {
+        Endpoint {
+            v6,
+            ip: ip.to_be_bytes(),
+            port: port.to_be_bytes(),
+        }
+    }
+
+    #[cfg(test)]
+    fn rank(&self) -> Rank {
+        (
+            self.v6,
+            u128::from_be_bytes(self.ip),
+            u16::from_be_bytes(self.port),
+        )
     }
 
     fn addr(&self) -> SocketAddr {
@@ -54,7 +73,7 @@ impl Endpoint {
 }
 
 /// Canonical bidirectional key (39 bytes, alignment 1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct FlowKey {
     proto: u8,
     lo: Endpoint,
@@ -82,9 +101,11 @@ impl FlowKey {
 
     /// The key of a conversation between `src` and `dst` over IP protocol `proto`.
     pub fn from_parts(proto: u8, src: SocketAddr, dst: SocketAddr) -> (FlowKey, Side) {
-        let a = Endpoint::new(src.ip(), src.port());
-        let b = Endpoint::new(dst.ip(), dst.port());
-        if a <= b {
+        // Compared as numbers, then packed: as building both endpoints and comparing them.
+        let a = Endpoint::rank_of(src.ip(), src.port());
+        let b = Endpoint::rank_of(dst.ip(), dst.port());
+        let (a, b, lo) = (Endpoint::from_rank(a), Endpoint::from_rank(b), a <= b);
+        if lo {
             (
                 FlowKey {
                     proto,
@@ -121,6 +142,21 @@ impl FlowKey {
             Side::Lo => self.lo.addr(),
             Side::Hi => self.hi.addr(),
         }
+    }
+}
+
+impl Hash for FlowKey {
+    /// Every field, in three words rather than field by field (it is hashed for every packet).
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u128(u128::from_ne_bytes(self.lo.ip));
+        state.write_u128(u128::from_ne_bytes(self.hi.ip));
+        state.write_u64(
+            u64::from(self.proto)
+                | u64::from(self.lo.v6) << 8
+                | u64::from(self.hi.v6) << 9
+                | u64::from(u16::from_ne_bytes(self.lo.port)) << 16
+                | u64::from(u16::from_ne_bytes(self.hi.port)) << 32,
+        );
     }
 }
 
@@ -217,6 +253,12 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn rank_orders_as_the_fields(a in any_addr(), b in any_addr()) {
+            let (a, b) = (Endpoint::new(a.ip(), a.port()), Endpoint::new(b.ip(), b.port()));
+            prop_assert_eq!(a.rank().cmp(&b.rank()), a.cmp(&b));
+        }
+
         #[test]
         fn order_matches_field_order(a in any_addr(), b in any_addr(), c in any_addr(), d in any_addr()) {
             let (k1, _) = FlowKey::from_parts(17, a, b);
