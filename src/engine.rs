@@ -270,7 +270,7 @@ impl Engine {
             if waiting.packets > 0 {
                 let i = dir as usize;
                 st.packets[i] = st.packets[i].saturating_add(waiting.packets);
-                st.bytes[i] = st.bytes[i].saturating_add(waiting.bytes);
+                st.bytes = st.bytes.saturating_add(waiting.bytes);
                 st.first_seen = st.first_seen.min(waiting.first_seen);
             }
             self.step(st, dir, pkt.ip_len, now, Some(pkt))
