@@ -2,6 +2,7 @@
 
 pub mod frag;
 pub mod key;
+mod slab;
 pub mod state;
 pub mod table;
 
