@@ -77,7 +77,7 @@ pub enum Access<R> {
 /// removed), so no one can use a slot while it is freed or reused.
 pub struct FlowTable {
     map: DashMap<FlowKey, u32, ahash::RandomState>,
-    slabs: Box<[Mutex<Slab>]>,
+    slabs: Box<[Padded]>,
     /// Low bits of a slot id that number its slab.
     slab_bits: u32,
     len: AtomicUsize,
@@ -98,7 +98,9 @@ impl FlowTable {
         let limit = u32::try_from(1u64 << (32 - slab_bits)).unwrap_or(u32::MAX);
         FlowTable {
             map,
-            slabs: (0..shards).map(|_| Mutex::new(Slab::new(limit))).collect(),
+            slabs: (0..shards)
+                .map(|_| Padded(Mutex::new(Slab::new(limit))))
+                .collect(),
             slab_bits,
             len: AtomicUsize::new(0),
             cfg,
@@ -154,7 +156,7 @@ impl FlowTable {
                     return Access::Refused;
                 }
                 let n = self.map.determine_map(&key);
-                let mut slab = lock(&self.slabs[n]);
+                let mut slab = lock(&self.slabs[n].0);
                 let Some(slot) = slab.insert(FlowState::new(side, now)) else {
                     // Billions of flows in one slab: no id left to give.
                     self.len.fetch_sub(1, Ordering::Relaxed);
@@ -238,13 +240,18 @@ impl FlowTable {
     /// holding the index guard of the key that maps to `id`.
     fn slab_of(&self, id: u32) -> (MutexGuard<'_, Slab>, u32) {
         let n = id & ((1 << self.slab_bits) - 1);
-        (lock(&self.slabs[n as usize]), id >> self.slab_bits)
+        (lock(&self.slabs[n as usize].0), id >> self.slab_bits)
     }
 
     fn lock_expired(&self) -> MutexGuard<'_, Vec<(FlowKey, FlowState)>> {
         lock(&self.expired_on_access)
     }
 }
+
+/// A slab's lock on a cache line of its own: threads on different shards do not contend for
+/// the line.
+#[repr(align(64))]
+struct Padded(Mutex<Slab>);
 
 /// Lock a mutex. A poisoned lock only means another thread panicked while holding it; what it
 /// guards is still sound (a slab's slots and free list are each updated in one step).
@@ -365,7 +372,7 @@ mod tests {
             assert!(slab.get(slot).is_some(), "an indexed slot is in use");
             assert!(seen.insert(id), "one slot per flow");
         }
-        let used: usize = t.slabs.iter().map(|s| lock(s).len()).sum();
+        let used: usize = t.slabs.iter().map(|s| lock(&s.0).len()).sum();
         assert_eq!(used, seen.len());
         assert_eq!(t.len(), seen.len());
     }
@@ -374,7 +381,7 @@ mod tests {
     fn high_water(t: &FlowTable) -> Vec<u32> {
         t.slabs
             .iter()
-            .map(|s| lock(s).ids().last().map_or(0, |id| id + 1))
+            .map(|s| lock(&s.0).ids().last().map_or(0, |id| id + 1))
             .collect()
     }
 
@@ -434,7 +441,7 @@ mod tests {
             .windows(2)
             .all(|w| w[0].1.first_seen < w[1].1.first_seen));
         check(&t);
-        assert!(t.slabs.iter().all(|s| lock(s).len() == 0));
+        assert!(t.slabs.iter().all(|s| lock(&s.0).len() == 0));
     }
 
     #[test]
