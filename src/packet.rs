@@ -73,7 +73,7 @@ pub struct Fragment {
 }
 
 /// A view of one IP packet. Borrowed from the caller's buffer; nothing is copied.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Packet<'a> {
     pub src: IpAddr,
     pub dst: IpAddr,
@@ -102,14 +102,10 @@ impl<'a> Packet<'a> {
     /// View a packet that starts with the given link layer.
     pub fn from_link(link: LinkType, data: &'a [u8]) -> Result<Self, ParseError> {
         match link {
-            LinkType::Ethernet => {
-                let sliced =
-                    LaxSlicedPacket::from_ethernet(data).map_err(|_| ParseError::Malformed)?;
-                match Self::from_sliced(sliced, 0) {
-                    Err(ParseError::NotIp) => Self::from_pppoe(data),
-                    r => r,
-                }
-            }
+            LinkType::Ethernet => match Self::fast_ethernet(data) {
+                Some(p) => Ok(p),
+                None => Self::from_ethernet_general(data),
+            },
             LinkType::LinuxSll => {
                 // 16-byte header; protocol type (an EtherType for IP) in its last two bytes.
                 let ether = be16(data, 14).ok_or(ParseError::Malformed)?;
@@ -137,7 +133,111 @@ impl<'a> Packet<'a> {
             Some(_) => return Err(ParseError::NotIp),
             None => return Err(ParseError::Malformed),
         }
+        if let Some(p) = Self::fast_ip(data) {
+            return Ok(p);
+        }
         Self::from_ip_depth(data, 0)
+    }
+
+    /// Ethernet through etherparse: every tag, tunnel and oddity.
+    fn from_ethernet_general(data: &'a [u8]) -> Result<Self, ParseError> {
+        let sliced = LaxSlicedPacket::from_ethernet(data).map_err(|_| ParseError::Malformed)?;
+        match Self::from_sliced(sliced, 0) {
+            Err(ParseError::NotIp) => Self::from_pppoe(data),
+            r => r,
+        }
+    }
+
+    /// The common case without etherparse: Ethernet II with at most one 802.1Q tag, then
+    /// [`Self::fast_ip`]. `None` hands the frame to the general path, which gives the same view
+    /// for every frame this accepts (a test compares both on real and mutated frames).
+    fn fast_ethernet(data: &'a [u8]) -> Option<Self> {
+        let mut ether = be16(data, 12)?;
+        let mut at = 14;
+        if ether == 0x8100 {
+            ether = be16(data, 16)?;
+            at = 18;
+        }
+        match ether {
+            0x0800 | 0x86dd => Self::fast_ip(data.get(at..)?),
+            _ => None,
+        }
+    }
+
+    /// The common case without etherparse: an unfragmented IPv4 packet (options allowed) or an
+    /// IPv6 packet without extension headers, carrying UDP or TCP, whose IP length fits in
+    /// what was captured and whose transport header is whole. Anything else is `None`.
+    fn fast_ip(data: &'a [u8]) -> Option<Self> {
+        let first = *data.first()?;
+        let (src, dst, proto, ip, ip_len) = match first >> 4 {
+            4 => {
+                let hl = usize::from(first & 0x0f) * 4;
+                let total = usize::from(be16(data, 2)?);
+                let flags_frag = be16(data, 6)?;
+                // More fragments, or a fragment offset: the general path keys fragments.
+                if hl < 20 || total < hl || total > data.len() || flags_frag & 0x3fff != 0 {
+                    return None;
+                }
+                let a: [u8; 4] = data.get(12..16)?.try_into().ok()?;
+                let b: [u8; 4] = data.get(16..20)?.try_into().ok()?;
+                let ip = data.get(hl..total)?;
+                (
+                    IpAddr::V4(Ipv4Addr::from(a)),
+                    IpAddr::V4(Ipv4Addr::from(b)),
+                    *data.get(9)?,
+                    ip,
+                    total as u32,
+                )
+            }
+            6 => {
+                let plen = usize::from(be16(data, 4)?);
+                // Payload length 0 (jumbogram, segmentation offload) goes the general way.
+                if plen == 0 {
+                    return None;
+                }
+                let a: [u8; 16] = data.get(8..24)?.try_into().ok()?;
+                let b: [u8; 16] = data.get(24..40)?.try_into().ok()?;
+                let ip = data.get(40..40usize.checked_add(plen)?)?;
+                (
+                    IpAddr::V6(Ipv6Addr::from(a)),
+                    IpAddr::V6(Ipv6Addr::from(b)),
+                    *data.get(6)?,
+                    ip,
+                    40 + plen as u32,
+                )
+            }
+            _ => return None,
+        };
+        let (sport, dport, payload) = match proto {
+            UDP => {
+                let len = usize::from(be16(ip, 4)?);
+                // As etherparse's lax UDP view: the length field when it fits, else the slice.
+                let end = if (8..=ip.len()).contains(&len) {
+                    len
+                } else {
+                    ip.len()
+                };
+                (be16(ip, 0)?, be16(ip, 2)?, ip.get(8..end)?)
+            }
+            TCP => {
+                let off = usize::from(*ip.get(12)? >> 4) * 4;
+                if off < 20 {
+                    return None;
+                }
+                (be16(ip, 0)?, be16(ip, 2)?, ip.get(off..)?)
+            }
+            _ => return None,
+        };
+        Some(Packet {
+            src,
+            dst,
+            proto,
+            sport,
+            dport,
+            payload,
+            ip_len,
+            frag: None,
+        })
     }
 
     fn from_ip_depth(data: &'a [u8], depth: u8) -> Result<Self, ParseError> {
@@ -450,6 +550,114 @@ mod tests {
         assert_eq!((p.sport, p.dport, p.proto), (443, 50000, TCP));
         assert_eq!(p.payload, b"abc");
         assert_eq!(p.ip_len, 40 + 20 + 3);
+    }
+
+    /// Ethernet frames of the shared nDPI captures and of the project's own, if present.
+    fn real_frames() -> Vec<Vec<u8>> {
+        use pcap_parser::pcapng::Block;
+        use pcap_parser::{PcapBlockOwned, PcapError};
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for dir in [root.join("../shared/pcaps/ndpi"), root.join("pcaps")] {
+            if let Ok(rd) = std::fs::read_dir(dir) {
+                files.extend(rd.flatten().map(|e| e.path()));
+            }
+        }
+        files.sort();
+        let mut frames = Vec::new();
+        for f in files {
+            let Ok(file) = std::fs::File::open(&f) else {
+                continue;
+            };
+            let Ok(mut r) = pcap_parser::create_reader(1 << 20, file) else {
+                continue;
+            };
+            let mut ether = Vec::new();
+            loop {
+                match r.next() {
+                    Ok((n, block)) => {
+                        match block {
+                            PcapBlockOwned::LegacyHeader(h) => ether = vec![h.network.0 == 1],
+                            PcapBlockOwned::Legacy(b) if ether == [true] => {
+                                frames.push(b.data.to_vec())
+                            }
+                            PcapBlockOwned::NG(Block::SectionHeader(_)) => ether.clear(),
+                            PcapBlockOwned::NG(Block::InterfaceDescription(i)) => {
+                                ether.push(i.linktype.0 == 1)
+                            }
+                            PcapBlockOwned::NG(Block::EnhancedPacket(e))
+                                if ether.get(e.if_id as usize) == Some(&true) =>
+                            {
+                                frames
+                                    .push(e.data[..(e.caplen as usize).min(e.data.len())].to_vec())
+                            }
+                            _ => {}
+                        }
+                        r.consume(n);
+                    }
+                    Err(PcapError::Incomplete(_)) => {
+                        if r.refill().is_err() || r.reader_exhausted() && r.data().is_empty() {
+                            break;
+                        }
+                        if r.reader_exhausted() {
+                            break;
+                        }
+                    }
+                    Err(_) => break,
+                }
+            }
+        }
+        frames
+    }
+
+    /// The fast path gives exactly the general path's view whenever it takes a frame: on every
+    /// real frame, and on cut and byte-flipped copies of them.
+    #[test]
+    fn fast_path_agrees_with_the_general_path() {
+        let frames = real_frames();
+        if frames.is_empty() {
+            eprintln!("skipped: no captures under ../shared/pcaps/ndpi or pcaps/");
+            return;
+        }
+        let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        let (mut fast, mut total) = (0usize, 0usize);
+        let mut check = |f: &[u8]| {
+            total += 1;
+            if let Some(p) = Packet::fast_ethernet(f) {
+                fast += 1;
+                assert_eq!(Ok(p), Packet::from_ethernet_general(f), "frame {f:02x?}");
+            }
+            let ip = f.get(14..).unwrap_or(&[]);
+            if let Some(p) = Packet::fast_ip(ip) {
+                assert_eq!(Ok(p), Packet::from_ip_depth(ip, 0), "packet {ip:02x?}");
+            }
+        };
+        for f in &frames {
+            check(f);
+            for _ in 0..8 {
+                let mut m = f.clone();
+                match next() % 3 {
+                    0 => m.truncate((next() as usize) % (f.len() + 1)),
+                    _ => {
+                        // Flip a byte in the headers, where the two paths decide things.
+                        let at = (next() as usize) % f.len().clamp(1, 80);
+                        if let Some(b) = m.get_mut(at) {
+                            *b ^= 1 << (next() % 8);
+                        }
+                    }
+                }
+                check(&m);
+            }
+        }
+        eprintln!("fast path took {fast} of {total} frames");
+        // The fast path is for the common case; it must actually take it.
+        assert!(fast * 2 > total, "fast path took only {fast} of {total}");
     }
 
     #[test]
