@@ -173,9 +173,16 @@ fn classify(args: cli::ClassifyArgs) -> ExitCode {
             )
         };
         let threads = usize::from(args.threads);
-        let result = replay::classify_capture(path, &cfg, Arc::clone(&sigs), threads, |rec| {
-            report.flow(&name, &rec)
-        });
+        let render =
+            |rec: &_, buf: &mut Vec<u8>| Report::<io::Stdout>::render(format, &name, rec, buf);
+        let result = replay::classify_capture(
+            path,
+            &cfg,
+            Arc::clone(&sigs),
+            threads,
+            &render,
+            |rec, line| report.write_rendered(&rec, line),
+        );
         report.summary_mut().captures += 1;
         match result {
             Ok(summary) => {

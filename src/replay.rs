@@ -5,6 +5,7 @@
 use std::fs::File;
 use std::io::{self, IsTerminal, Read};
 use std::path::Path;
+use std::sync::mpsc::SyncSender;
 use std::sync::Arc;
 
 use pcap_parser::pcapng::Block;
@@ -55,42 +56,34 @@ pub struct CaptureSummary {
     pub error: Option<String>,
 }
 
-/// Classify one capture (`-` = standard input) with `threads` workers; every flow record goes to
-/// `sink` as flows end (idle timeout) and at the end of the capture. Flows are sharded by address
-/// pair; each worker reads the capture itself and processes its shard. The records of each sweep
-/// are merged in one total order, so the output is the same for any number of threads.
-/// Standard input is read by one thread.
+/// Classify one capture (`-` = standard input) with `threads` workers. Each flow record is
+/// rendered by `render` (in the worker that ends the flow) and handed with its rendering to
+/// `sink`, as flows end (idle timeout) and at the end of the capture.
+///
+/// With more than one thread, flows are sharded by address pair: each worker reads the whole
+/// capture and processes (and renders) its own shard, sweeping idle flows at the same capture
+/// times as the others; the records of each sweep are merged in one total order, so the output
+/// is the same for any number of threads. Standard input is read by one thread.
 pub fn classify_capture(
     path: &Path,
     cfg: &EngineConfig,
     sigs: Arc<SignatureSet>,
     threads: usize,
-    mut sink: impl FnMut(FlowRecord) -> io::Result<()>,
+    render: &(dyn Fn(&FlowRecord, &mut Vec<u8>) + Sync),
+    mut sink: impl FnMut(FlowRecord, &[u8]) -> io::Result<()>,
 ) -> Result<CaptureSummary, CaptureError> {
     if threads <= 1 || path == Path::new("-") {
-        let mut emit = |_: u64, recs: Vec<FlowRecord>| recs.into_iter().try_for_each(&mut sink);
-        return run_shard(path, cfg, sigs, 0, 1, &mut emit);
+        return classify_inline(path, cfg, sigs, render, &mut sink);
     }
-    // Workers send (worker, sweep number, records); an empty batch now and then tells the
-    // merger a worker has passed a sweep, so nothing waits long in memory.
+    // Workers send (worker, sweep number, rendered records); an empty batch now and then tells
+    // the merger a worker has passed a sweep, so nothing waits long in memory.
     let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Msg)>(256);
     std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|w| {
                 let tx = tx.clone();
                 let sigs = Arc::clone(&sigs);
-                scope.spawn(move || {
-                    let mut emit = |k: u64, recs: Vec<FlowRecord>| {
-                        if recs.is_empty() && !k.is_multiple_of(256) {
-                            return Ok(());
-                        }
-                        tx.send((w, Msg::Sweep(k, recs)))
-                            .map_err(|_| io::Error::from(io::ErrorKind::BrokenPipe))
-                    };
-                    let r = run_shard(path, cfg, sigs, w, threads, &mut emit);
-                    let _ = tx.send((w, Msg::Done));
-                    r
-                })
+                scope.spawn(move || run_shard(path, w, threads, cfg, sigs, render, &tx))
             })
             .collect();
         drop(tx);
@@ -104,35 +97,185 @@ pub fn classify_capture(
                 sink_err = Some(e);
             }
         }
-        let mut summary: Option<CaptureSummary> = None;
-        let mut first_err = None;
+        let mut stats: Option<Snapshot> = None;
+        let mut first: Option<Result<ReadOutcome, CaptureError>> = None;
         for h in workers {
             match h.join() {
-                Ok(Ok(s)) => match &mut summary {
-                    None => summary = Some(s),
-                    Some(acc) => acc.stats = acc.stats.plus(&s.stats),
-                },
-                Ok(Err(e)) => first_err = first_err.or(Some(e)),
+                Ok(Ok(outcome)) => {
+                    stats = Some(stats.map_or(outcome.stats, |acc| acc.plus(&outcome.stats)));
+                    first.get_or_insert(Ok(outcome));
+                }
+                Ok(Err(e)) => {
+                    first.get_or_insert(Err(e));
+                }
                 Err(_) => {
-                    first_err = first_err.or(Some(CaptureError::Sink(io::Error::other(
+                    first.get_or_insert(Err(CaptureError::Sink(io::Error::other(
                         "worker panicked",
-                    ))))
+                    ))));
                 }
             }
         }
         if let Some(e) = sink_err {
             return Err(CaptureError::Sink(e));
         }
-        match (first_err, summary) {
-            (Some(e), _) => Err(e),
-            (None, Some(s)) => Ok(s),
-            (None, None) => Err(CaptureError::Empty),
-        }
+        // Every worker read the same capture: the first one's findings stand for all.
+        let outcome = first.unwrap_or(Err(CaptureError::Empty))?;
+        finish(outcome.st, outcome.result, stats.unwrap_or_default())
     })
 }
 
+/// What one worker of the threaded mode found.
+struct ReadOutcome {
+    st: ReadState,
+    result: Result<(), CaptureError>,
+    stats: Snapshot,
+}
+
+/// A worker of the threaded mode: reads the whole capture, processes the packets of shard
+/// `shard` of `shards`, and sends the rendered records of each sweep to the merger. Every worker
+/// sees every timestamp, so all sweep at the same capture times and number sweeps alike.
+fn run_shard(
+    path: &Path,
+    shard: usize,
+    shards: usize,
+    cfg: &EngineConfig,
+    sigs: Arc<SignatureSet>,
+    render: &(dyn Fn(&FlowRecord, &mut Vec<u8>) + Sync),
+    tx: &SyncSender<(usize, Msg)>,
+) -> Result<ReadOutcome, CaptureError> {
+    let engine = Engine::new(cfg.clone(), sigs);
+    let mut clock = Clock::default();
+    let mut out = Vec::new();
+    let gone = || io::Error::from(io::ErrorKind::BrokenPipe);
+    let mut st = ReadState::default();
+    let result = read_frames(path, shard == 0, &mut st, &mut |link, now, data| {
+        if let Some(k) = clock.tick(now) {
+            engine.sweep(now, &mut out);
+            if !out.is_empty() || k.is_multiple_of(256) {
+                let lines = rendered(&mut out, render);
+                tx.send((shard, Msg::Sweep(k, lines))).map_err(|_| gone())?;
+            }
+        }
+        let parsed = Engine::parse(link, data);
+        if parsed.shard(shards) == shard {
+            engine.process_frame(parsed, now);
+        }
+        Ok(())
+    })?;
+    if !matches!(result, Err(CaptureError::Sink(_))) {
+        engine.drain(&mut out);
+        let lines = rendered(&mut out, render);
+        tx.send((shard, Msg::Sweep(clock.sweeps, lines)))
+            .map_err(|_| CaptureError::Sink(gone()))?;
+    }
+    let _ = tx.send((shard, Msg::Done));
+    Ok(ReadOutcome {
+        st,
+        result,
+        stats: engine.stats().snapshot(),
+    })
+}
+
+fn rendered(
+    recs: &mut Vec<FlowRecord>,
+    render: &(dyn Fn(&FlowRecord, &mut Vec<u8>) + Sync),
+) -> Vec<(FlowRecord, Vec<u8>)> {
+    recs.drain(..)
+        .map(|r| {
+            let mut line = Vec::with_capacity(256);
+            render(&r, &mut line);
+            (r, line)
+        })
+        .collect()
+}
+
+/// One thread does it all: read, classify, render, write.
+fn classify_inline(
+    path: &Path,
+    cfg: &EngineConfig,
+    sigs: Arc<SignatureSet>,
+    render: &(dyn Fn(&FlowRecord, &mut Vec<u8>) + Sync),
+    sink: &mut dyn FnMut(FlowRecord, &[u8]) -> io::Result<()>,
+) -> Result<CaptureSummary, CaptureError> {
+    let engine = Engine::new(cfg.clone(), sigs);
+    let mut clock = Clock::default();
+    let mut out = Vec::new();
+    let mut line = Vec::with_capacity(256);
+    let mut emit = |recs: &mut Vec<FlowRecord>| -> io::Result<()> {
+        for r in recs.drain(..) {
+            line.clear();
+            render(&r, &mut line);
+            sink(r, &line)?;
+        }
+        Ok(())
+    };
+    let mut st = ReadState::default();
+    let result = read_frames(path, true, &mut st, &mut |link, now, data| {
+        if clock.tick(now).is_some() {
+            engine.sweep(now, &mut out);
+            emit(&mut out)?;
+        }
+        engine.process_frame(Engine::parse(link, data), now);
+        Ok(())
+    })?;
+    if let Err(CaptureError::Sink(e)) = result {
+        return Err(CaptureError::Sink(e));
+    }
+    engine.drain(&mut out);
+    emit(&mut out).map_err(CaptureError::Sink)?;
+    finish(st, result, engine.stats().snapshot())
+}
+
+/// The summary of a capture from what the reader found and the engines counted.
+fn finish(
+    st: ReadState,
+    result: Result<(), CaptureError>,
+    stats: Snapshot,
+) -> Result<CaptureSummary, CaptureError> {
+    if let Err(CaptureError::Sink(e)) = result {
+        return Err(CaptureError::Sink(e));
+    }
+    if let (false, Some(lt)) = (st.supported_iface, st.unsupported_link) {
+        return Err(CaptureError::UnknownLinkType(lt));
+    }
+    let mut summary = CaptureSummary {
+        stats,
+        warnings: st.warnings,
+        error: None,
+    };
+    match result {
+        Ok(()) => Ok(summary),
+        // Fatal for the header, partial otherwise: the flows read so far were reported.
+        Err(CaptureError::UnknownLinkType(lt)) => Err(CaptureError::UnknownLinkType(lt)),
+        Err(e) => {
+            summary.error = Some(e.to_string());
+            Ok(summary)
+        }
+    }
+}
+
+/// When to sweep idle flows: at the first packet, then once at least [`SWEEP_EVERY`] of capture
+/// time has passed since the last sweep.
+#[derive(Default)]
+struct Clock {
+    next_sweep: u64,
+    sweeps: u64,
+}
+
+impl Clock {
+    /// The number of the sweep due at `now`, if one is.
+    fn tick(&mut self, now: u64) -> Option<u64> {
+        if now < self.next_sweep {
+            return None;
+        }
+        self.next_sweep = now.saturating_add(SWEEP_EVERY);
+        self.sweeps += 1;
+        Some(self.sweeps - 1)
+    }
+}
+
 enum Msg {
-    Sweep(u64, Vec<FlowRecord>),
+    Sweep(u64, Vec<(FlowRecord, Vec<u8>)>),
     Done,
 }
 
@@ -142,7 +285,7 @@ struct Merger {
     /// Per worker: the highest sweep it has reported (u64::MAX once done).
     passed: Vec<Option<u64>>,
     /// Records waiting, by sweep number.
-    pending: std::collections::BTreeMap<u64, Vec<FlowRecord>>,
+    pending: std::collections::BTreeMap<u64, Vec<(FlowRecord, Vec<u8>)>>,
 }
 
 impl Merger {
@@ -157,7 +300,7 @@ impl Merger {
         &mut self,
         w: usize,
         msg: Msg,
-        sink: &mut impl FnMut(FlowRecord) -> io::Result<()>,
+        sink: &mut impl FnMut(FlowRecord, &[u8]) -> io::Result<()>,
     ) -> io::Result<()> {
         match msg {
             Msg::Sweep(k, recs) => {
@@ -177,24 +320,39 @@ impl Merger {
                 break;
             }
             let mut recs = entry.remove();
-            recs.sort_by_key(|r| r.sort_key());
-            recs.into_iter().try_for_each(&mut *sink)?;
+            recs.sort_by_key(|(r, _)| r.sort_key());
+            for (r, line) in recs {
+                sink(r, &line)?;
+            }
         }
         Ok(())
     }
 }
 
-/// Read the whole capture, process the packets of shard `shard` of `shards`, and hand the
-/// records of each sweep to `emit` with the sweep's sequence number. Every shard sees every
-/// timestamp, so all shards sweep at the same capture times and number sweeps alike.
-fn run_shard(
+/// Takes each packet: its link type, the capture time (never going back), its bytes.
+type FrameFn<'a> = &'a mut dyn FnMut(LinkType, u64, &[u8]) -> io::Result<()>;
+
+/// What reading a capture found besides its packets.
+#[derive(Default)]
+struct ReadState {
+    /// Non-fatal problems: a last record cut short, packets of an unsupported interface.
+    warnings: Vec<String>,
+    /// pcapng: the first unsupported link type seen, and whether any interface was usable; a
+    /// capture with none usable is refused like a pcap of an unknown link type.
+    unsupported_link: Option<i32>,
+    supported_iface: bool,
+}
+
+/// Read the whole capture and hand every packet of a supported interface to `frame_fn` with its
+/// link type, the capture time (never going back) and its bytes. The outer error means nothing
+/// could be read (cannot open, empty, not a capture); the inner result tells how reading ended
+/// (an error there comes after the packets handed on, which stand).
+fn read_frames(
     path: &Path,
-    cfg: &EngineConfig,
-    sigs: Arc<SignatureSet>,
-    shard: usize,
-    shards: usize,
-    emit: &mut dyn FnMut(u64, Vec<FlowRecord>) -> io::Result<()>,
-) -> Result<CaptureSummary, CaptureError> {
+    show_progress: bool,
+    st: &mut ReadState,
+    frame_fn: FrameFn<'_>,
+) -> Result<Result<(), CaptureError>, CaptureError> {
     let (input, size): (Box<dyn Read + Send>, Option<u64>) = if path == Path::new("-") {
         (Box::new(io::stdin()), None)
     } else {
@@ -226,22 +384,17 @@ fn run_shard(
         }
         Err(_) => return Err(CaptureError::NotACapture),
     };
-    let engine = Engine::new(cfg.clone(), sigs);
-    let mut summary = CaptureSummary::default();
-    let progress = if shard == 0 { progress_bar(size) } else { None };
-    let mut sweep_no = 0u64;
+    let progress = if show_progress {
+        progress_bar(size)
+    } else {
+        None
+    };
 
     // Per-interface link type and timestamp scale (pcapng); one entry for legacy pcap.
     let mut ifaces: Vec<Iface> = Vec::new();
     let mut legacy_nanos = false;
-    let mut next_sweep = 0u64;
     let mut now = 0u64;
-    let mut out = Vec::new();
     let mut skipped_iface_packets = 0u64;
-    // pcapng: the first unsupported link type seen, and whether any interface was usable; a
-    // capture with none usable is refused like a pcap of an unknown link type.
-    let mut unsupported_link: Option<i32> = None;
-    let mut supported_iface = false;
     let mut packet_no = 0u64;
 
     let result: Result<(), CaptureError> = loop {
@@ -277,10 +430,10 @@ fn run_shard(
                         let lt = idb.linktype.0;
                         let link = LinkType::from_pcap(lt);
                         if link.is_some() {
-                            supported_iface = true;
+                            st.supported_iface = true;
                         } else {
-                            unsupported_link.get_or_insert(lt);
-                            summary.warnings.push(format!(
+                            st.unsupported_link.get_or_insert(lt);
+                            st.warnings.push(format!(
                                 "interface {} has unsupported link type {lt}; its packets are skipped",
                                 ifaces.len()
                             ));
@@ -317,7 +470,7 @@ fn run_shard(
                 if reader.reader_exhausted() {
                     let left = reader.data().len();
                     if left > 0 {
-                        summary.warnings.push(format!(
+                        st.warnings.push(format!(
                             "capture cut short: the last record at byte offset {} is incomplete ({left} bytes); \
                              the flows read before it are reported",
                             reader.consumed()
@@ -365,17 +518,8 @@ fn run_shard(
             match ifaces.get(iface).and_then(|i| i.link) {
                 Some(link) => {
                     now = now.max(ts);
-                    if now >= next_sweep {
-                        engine.sweep(now, &mut out);
-                        next_sweep = now.saturating_add(SWEEP_EVERY);
-                        if let Err(e) = emit(sweep_no, std::mem::take(&mut out)) {
-                            break Err(CaptureError::Sink(e));
-                        }
-                        sweep_no += 1;
-                    }
-                    let parsed = Engine::parse(link, data);
-                    if parsed.shard(shards) == shard {
-                        engine.process_frame(parsed, now);
+                    if let Err(e) = frame_fn(link, now, data) {
+                        break Err(CaptureError::Sink(e));
                     }
                 }
                 None => skipped_iface_packets += 1,
@@ -393,28 +537,11 @@ fn run_shard(
         p.finish_and_clear();
     }
     if skipped_iface_packets > 0 {
-        summary.warnings.push(format!(
+        st.warnings.push(format!(
             "{skipped_iface_packets} packets of unsupported interfaces skipped"
         ));
     }
-    if let Err(CaptureError::Sink(e)) = result {
-        return Err(CaptureError::Sink(e));
-    }
-    engine.drain(&mut out);
-    emit(sweep_no, out).map_err(CaptureError::Sink)?;
-    summary.stats = engine.stats().snapshot();
-    if let (false, Some(lt)) = (supported_iface, unsupported_link) {
-        return Err(CaptureError::UnknownLinkType(lt));
-    }
-    match result {
-        Ok(()) => Ok(summary),
-        // Fatal for the header, partial otherwise: the flows read so far were reported.
-        Err(CaptureError::UnknownLinkType(lt)) => Err(CaptureError::UnknownLinkType(lt)),
-        Err(e) => {
-            summary.error = Some(e.to_string());
-            Ok(summary)
-        }
-    }
+    Ok(result)
 }
 
 struct Iface {

@@ -100,19 +100,38 @@ impl<W: Write> Report<W> {
         &mut self.summary
     }
 
-    /// Write one flow of capture `pcap`.
-    pub fn flow(&mut self, pcap: &str, r: &FlowRecord) -> io::Result<()> {
+    /// Write one flow rendered by [`Self::render`], and count it in the summary.
+    pub fn write_rendered(&mut self, r: &FlowRecord, line: &[u8]) -> io::Result<()> {
         let s = &mut self.summary;
         s.flows += 1;
         s.packets += r.packets;
         s.bytes += r.bytes;
-        *s.by_protocol
-            .entry(r.protocol.clone())
-            .or_default()
-            .entry(r.verdict.to_string())
-            .or_default() += 1;
-        *s.by_verdict.entry(r.verdict.to_string()).or_default() += 1;
-        match self.format {
+        match s.by_protocol.get_mut(&r.protocol) {
+            Some(v) => *v.entry(r.verdict.to_string()).or_default() += 1,
+            None => {
+                let v = s.by_protocol.entry(r.protocol.clone()).or_default();
+                *v.entry(r.verdict.to_string()).or_default() += 1;
+            }
+        }
+        match s.by_verdict.get_mut(r.verdict) {
+            Some(n) => *n += 1,
+            None => {
+                s.by_verdict.insert(r.verdict.to_string(), 1);
+            }
+        }
+        if self.format == Format::Table && !self.header_done {
+            self.header_done = true;
+            let mut header = Vec::new();
+            row(&TABLE_HEADER.map(String::from), &mut header);
+            self.out.write_all(&header)?;
+        }
+        self.out.write_all(line)
+    }
+
+    /// One flow of capture `pcap` as one line in `format`, newline included, appended to `buf`.
+    /// It depends on nothing but its arguments, so workers can render in parallel.
+    pub fn render(format: Format, pcap: &str, r: &FlowRecord, buf: &mut Vec<u8>) {
+        match format {
             Format::Jsonl => {
                 let j = JsonFlow {
                     pcap,
@@ -130,16 +149,13 @@ impl<W: Write> Report<W> {
                     first_seen: secs(r.first_seen),
                     last_seen: secs(r.last_seen),
                 };
-                serde_json::to_writer(&mut self.out, &j)?;
-                self.out.write_all(b"\n")
+                // Serialising plain fields into memory cannot fail.
+                let _ = serde_json::to_writer(&mut *buf, &j);
+                buf.push(b'\n');
             }
             Format::Table => {
-                if !self.header_done {
-                    self.header_done = true;
-                    self.row(&TABLE_HEADER.map(String::from))?;
-                }
                 let opt = |v: Option<u64>| v.map_or_else(|| "-".to_string(), |v| v.to_string());
-                let row = [
+                let cells = [
                     r.transport.to_string(),
                     endpoint(r.src),
                     endpoint(r.dst),
@@ -151,22 +167,9 @@ impl<W: Write> Report<W> {
                     r.bytes.to_string(),
                     r.signature.clone().unwrap_or_else(|| "-".into()),
                 ];
-                self.row(&row)
+                row(&cells, buf);
             }
         }
-    }
-
-    fn row(&mut self, cells: &[String; 10]) -> io::Result<()> {
-        let mut line = String::new();
-        for (i, c) in cells.iter().enumerate() {
-            match WIDTHS.get(i) {
-                // Numbers right-aligned, text left-aligned.
-                Some(w) if (5..=8).contains(&i) => line.push_str(&format!("{c:>w$}  ")),
-                Some(w) => line.push_str(&format!("{c:<w$}  ")),
-                None => line.push_str(c),
-            }
-        }
-        writeln!(self.out, "{}", line.trim_end())
     }
 
     /// Write the summary as text (for a table, or standard error).
@@ -246,6 +249,21 @@ impl<W: Write> Report<W> {
         self.out.flush()?;
         Ok(self.out)
     }
+}
+
+/// One table row: numbers right-aligned, text left-aligned, in fixed widths.
+fn row(cells: &[String; 10], buf: &mut Vec<u8>) {
+    use std::fmt::Write as _;
+    let mut line = String::new();
+    for (i, c) in cells.iter().enumerate() {
+        let _ = match WIDTHS.get(i) {
+            Some(w) if (5..=8).contains(&i) => write!(line, "{c:>w$}  "),
+            Some(w) => write!(line, "{c:<w$}  "),
+            None => write!(line, "{c}"),
+        };
+    }
+    buf.extend_from_slice(line.trim_end().as_bytes());
+    buf.push(b'\n');
 }
 
 fn secs(ns: u64) -> f64 {
