@@ -98,28 +98,33 @@ pub fn classify_capture(
             }
         }
         let mut stats: Option<Snapshot> = None;
-        let mut first: Option<Result<ReadOutcome, CaptureError>> = None;
+        let mut first: Option<ReadOutcome> = None;
+        let mut first_err = None;
         for h in workers {
             match h.join() {
                 Ok(Ok(outcome)) => {
                     stats = Some(stats.map_or(outcome.stats, |acc| acc.plus(&outcome.stats)));
-                    first.get_or_insert(Ok(outcome));
+                    first.get_or_insert(outcome);
                 }
                 Ok(Err(e)) => {
-                    first.get_or_insert(Err(e));
+                    first_err.get_or_insert(e);
                 }
                 Err(_) => {
-                    first.get_or_insert(Err(CaptureError::Sink(io::Error::other(
-                        "worker panicked",
-                    ))));
+                    first_err
+                        .get_or_insert(CaptureError::Sink(io::Error::other("worker panicked")));
                 }
             }
         }
         if let Some(e) = sink_err {
             return Err(CaptureError::Sink(e));
         }
+        // A worker that could not read the capture (it may have changed between the opens)
+        // leaves its shard unreported: the capture fails as a whole, never silently in part.
+        if let Some(e) = first_err {
+            return Err(e);
+        }
         // Every worker read the same capture: the first one's findings stand for all.
-        let outcome = first.unwrap_or(Err(CaptureError::Empty))?;
+        let outcome = first.ok_or(CaptureError::Empty)?;
         finish(outcome.st, outcome.result, stats.unwrap_or_default())
     })
 }
