@@ -5,7 +5,7 @@
 #   3  classify --threads 2 vs --threads 1 (and identical output)
 #   4  the live daemon vs a minimal C NFQUEUE consumer (../shared/tools/nfq-limit), needs root
 #   5  offload: packets that reach the queue vs packets sent, with the ruleset of `nfdpi iptables`
-#      (printed by the end-to-end test, `cargo test --release --test e2e_live -- --nocapture`)
+#      (from the end-to-end test, `cargo test --release --test e2e_live -- --nocapture`), needs root
 #   6  memory per tracked flow at 1,000,000 flows, and the cap holding it flat
 # usage: benches/compare.sh [--runs N] [--copies N] [--skip-live] [--work DIR]
 # Installs libndpi-bin, tshark, tcpreplay, libnetfilter-queue-dev, libmnl-dev when missing (root).
@@ -74,6 +74,14 @@ if [ "$skip_live" = 0 ]; then
     --consumer-as nfdpi "$nfdpi run --queues 0 --verdict accept --no-signatures --stats-interval 3600" 2>&1 | tail -40
   "$shared/tools/nfq-limit/run.sh" --sizes "64" --reps 5 --modes "c-full c-full-b64" \
     --consumer-as nfdpi-sigs "$nfdpi run --queues 0 --verdict accept --signatures $here/signatures --stats-interval 3600" 2>&1 | tail -20
+fi
+
+if [ "$skip_live" = 0 ]; then
+  echo "figure 5: offload, packets that reach the queue vs packets sent (real iptables rules, namespaces)"
+  command -v iptables >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iptables >/dev/null; }
+  (cd "$here" && NFDPI_E2E=1 cargo test --release --quiet --test e2e_live -- --nocapture --test-threads 1 \
+    live_skype_and_teams_calls_pass live_unknown_flow_is_cut_at_budget_and_queued_once 2>&1) |
+    grep -oE 'case [1-4]:.*(queued|arrived)$'
 fi
 
 echo "figure 6: memory per tracked flow"
