@@ -347,7 +347,9 @@ fn payload_test(k: &TestKind, p: &[u8], proto: u8) -> bool {
         }
         TestKind::Prefix(lit) => p.starts_with(lit),
         TestKind::Contains(lit) => {
-            !lit.is_empty() && p.windows(lit.len()).any(|w| w == lit.as_slice())
+            // memchr's substring search, not a compare at every offset: on an unknown flow's
+            // payload this test runs on each of its first packets.
+            !lit.is_empty() && memchr::memmem::find(p, lit).is_some()
         }
         TestKind::Stun(mode, attrs) => stun(p, proto, *mode, attrs, &[]),
         TestKind::StunRealm(r) => stun(p, proto, StunMode::Any, &[], r),
@@ -591,6 +593,19 @@ fn tls_sni<'b>(p: &[u8], buf: &'b mut [u8; 256]) -> Option<&'b [u8]> {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// `contains` finds a literal wherever it sits (start, end, overlapping a near miss),
+        /// exactly as a compare at every offset would, and never an empty one.
+        #[test]
+        fn contains_is_a_substring_search(
+            hay in proptest::collection::vec(0u8..4, 0..64),
+            lit in proptest::collection::vec(0u8..4, 0..6),
+        ) {
+            let naive = !lit.is_empty() && hay.windows(lit.len()).any(|w| w == lit.as_slice());
+            proptest::prop_assert_eq!(payload_test(&TestKind::Contains(lit), &hay, UDP), naive);
+        }
+    }
 
     fn hex(s: &str) -> Vec<u8> {
         (0..s.len() / 2)
