@@ -67,6 +67,16 @@ echo "figure 2: no-signatures / with signatures (throughput ratio) = $(ratio "$(
 echo "figure 3: 1 thread / 2 threads (speed-up) = $(ratio "$(m sigs)" "$(m thr2)")  (goal >= 1.7)"
 a=$("$nfdpi" classify --format jsonl "$cap" 2>/dev/null | md5sum); b=$("$nfdpi" classify --threads 2 --format jsonl "$cap" 2>/dev/null | md5sum)
 [ "$a" = "$b" ] && echo "figure 3: output identical for 1 and 2 threads" || echo "figure 3: OUTPUT DIFFERS between 1 and 2 threads"
+# Beside figure 3: two captures in one run (the operator's rotated files), one thread per capture.
+half=$work/bench$((copies / 2)).pcap
+[ -s "$half" ] || "$shared/tools/make-bench-capture.sh" "$half" "$((copies / 2))" >&2
+declare -A f
+for i in $(seq 1 "$runs"); do
+  f[one]+="$(wall "$nfdpi" classify --format jsonl "$half" "$half")"$'\n'
+  f[two]+="$(wall "$nfdpi" classify --threads 2 --format jsonl "$half" "$half")"$'\n'
+done
+for k in one two; do printf '%-28s %s s\n' "2 captures, threads $k" "$(printf '%s' "${f[$k]}" | stats)"; done
+echo "figure 3 (two captures of half the size): 1 thread / 2 threads = $(ratio "$(printf '%s' "${f[one]}" | median)" "$(printf '%s' "${f[two]}" | median)")"
 
 if [ "$skip_live" = 0 ]; then
   echo "figure 4: live daemon vs the C consumer (nfq-limit harness)"

@@ -2,13 +2,13 @@
 //! exit codes (0 ok, 1 runtime failure, 2 usage/configuration/signature/input error).
 
 use std::io::{self, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
 use nfdpi::cli::{self, Cli, Command};
-use nfdpi::engine::{Engine, EngineConfig, MarkLayout, Policy, Verdict};
+use nfdpi::engine::{self, Engine, EngineConfig, MarkLayout, Policy, Verdict};
 use nfdpi::flow::TableConfig;
 use nfdpi::iptables::{self as rules, Hook, RulesetConfig};
 use nfdpi::nfqueue::{self, RunConfig, VerdictMode};
@@ -163,44 +163,132 @@ fn classify(args: cli::ClassifyArgs) -> ExitCode {
     };
     let mut report = Report::new(io::BufWriter::with_capacity(1 << 16, stdout.lock()), format);
     let mut failed = false;
-    for path in &args.captures {
-        let name = if path.as_os_str() == "-" {
+    let threads = usize::from(args.threads);
+    let captures = &args.captures;
+    let name_of = |path: &Path| {
+        if path.as_os_str() == "-" {
             "-".to_string()
         } else {
             path.file_name().map_or_else(
                 || path.display().to_string(),
                 |n| n.to_string_lossy().into_owned(),
             )
-        };
-        let threads = usize::from(args.threads);
-        let render =
-            |rec: &_, buf: &mut Vec<u8>| Report::<io::Stdout>::render(format, &name, rec, buf);
-        let result = replay::classify_capture(
-            path,
-            &cfg,
-            Arc::clone(&sigs),
-            threads,
-            &render,
-            |rec, line| report.write_rendered(&rec, line),
-        );
-        report.summary_mut().captures += 1;
-        match result {
-            Ok(summary) => {
-                report.summary_mut().add_counters(&summary.stats);
-                for w in &summary.warnings {
-                    eprintln!("nfdpi: warning: {}: {w}", path.display());
+        }
+    };
+    // Several captures and several threads: one capture per thread at a time, each classified
+    // by one thread, written in the order given. One capture: its flows are sharded instead.
+    let across_files =
+        threads > 1 && captures.len() > 1 && captures.iter().all(|p| p.as_os_str() != "-");
+    if across_files {
+        let sink_failed = std::sync::atomic::AtomicBool::new(false);
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        // Each sender is taken by the thread that classifies its capture, so that if that
+        // thread died, its channel would close instead of leaving the writer waiting.
+        let (senders, receivers): (Vec<_>, Vec<_>) = captures
+            .iter()
+            .map(|_| {
+                let (tx, rx) = std::sync::mpsc::sync_channel::<FileMsg>(FILE_MSGS_IN_FLIGHT);
+                (std::sync::Mutex::new(Some(tx)), rx)
+            })
+            .unzip();
+        let outcome = std::thread::scope(|scope| {
+            let mut workers = Vec::new();
+            for _ in 0..threads.min(captures.len()) {
+                workers.push(scope.spawn(|| {
+                    use std::sync::atomic::Ordering::Relaxed;
+                    while !sink_failed.load(Relaxed) {
+                        let i = next.fetch_add(1, Relaxed);
+                        let tx = senders
+                            .get(i)
+                            .and_then(|m| m.lock().ok().and_then(|mut t| t.take()));
+                        let (Some(path), Some(tx)) = (captures.get(i), tx) else {
+                            break;
+                        };
+                        let name = name_of(path);
+                        let render = |rec: &_, buf: &mut Vec<u8>| {
+                            Report::<io::Stdout>::render(format, &name, rec, buf)
+                        };
+                        let gone = || io::Error::from(io::ErrorKind::BrokenPipe);
+                        let mut batch = Vec::with_capacity(FILE_BATCH);
+                        let result = replay::classify_capture(
+                            path,
+                            &cfg,
+                            Arc::clone(&sigs),
+                            1,
+                            &render,
+                            |rec, line| {
+                                batch.push((rec, line.to_vec()));
+                                if batch.len() < FILE_BATCH {
+                                    return Ok(());
+                                }
+                                let full =
+                                    std::mem::replace(&mut batch, Vec::with_capacity(FILE_BATCH));
+                                tx.send(FileMsg::Flows(full)).map_err(|_| gone())
+                            },
+                        );
+                        let sent = (batch.is_empty() || tx.send(FileMsg::Flows(batch)).is_ok())
+                            && tx.send(FileMsg::End(result)).is_ok();
+                        if !sent {
+                            sink_failed.store(true, Relaxed);
+                        }
+                    }
+                }));
+            }
+            for (path, rx) in captures.iter().zip(receivers) {
+                let mut ended = false;
+                for msg in rx.iter() {
+                    let result = match msg {
+                        FileMsg::Flows(flows) => {
+                            for (rec, line) in flows {
+                                if let Err(e) = report.write_rendered(&rec, &line) {
+                                    sink_failed.store(true, std::sync::atomic::Ordering::Relaxed);
+                                    return Err(sink_error(e));
+                                }
+                            }
+                            continue;
+                        }
+                        FileMsg::End(result) => result,
+                    };
+                    if let Err(code) = capture_done(path, result, &mut report, &mut failed) {
+                        sink_failed.store(true, std::sync::atomic::Ordering::Relaxed);
+                        return Err(code);
+                    }
+                    ended = true;
+                    break;
                 }
-                if let Some(e) = &summary.error {
-                    eprintln!("nfdpi: {}: {e}", path.display());
-                    report.summary_mut().capture_errors += 1;
-                    failed = true;
+                if !ended {
+                    // The channel closed without an end: the thread classifying it died.
+                    let died = Err(CaptureError::Read {
+                        offset: 0,
+                        source: io::Error::other("the thread classifying it failed"),
+                    });
+                    capture_done(path, died, &mut report, &mut failed)?;
                 }
             }
-            Err(CaptureError::Sink(e)) => return sink_error(e),
-            Err(e) => {
-                eprintln!("nfdpi: {}: {e}", path.display());
-                report.summary_mut().capture_errors += 1;
-                failed = true;
+            // Joined here, so a thread that died is reported above rather than re-raised.
+            for w in workers {
+                let _ = w.join();
+            }
+            Ok(())
+        });
+        if let Err(code) = outcome {
+            return code;
+        }
+    } else {
+        for path in captures {
+            let name = name_of(path);
+            let render =
+                |rec: &_, buf: &mut Vec<u8>| Report::<io::Stdout>::render(format, &name, rec, buf);
+            let result = replay::classify_capture(
+                path,
+                &cfg,
+                Arc::clone(&sigs),
+                threads,
+                &render,
+                |rec, line| report.write_rendered(&rec, line),
+            );
+            if let Err(code) = capture_done(path, result, &mut report, &mut failed) {
+                return code;
             }
         }
     }
@@ -216,6 +304,50 @@ fn classify(args: cli::ClassifyArgs) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// What a thread classifying one capture of several hands to the writer.
+enum FileMsg {
+    Flows(Vec<(engine::FlowRecord, Vec<u8>)>),
+    End(Result<replay::CaptureSummary, CaptureError>),
+}
+
+/// Flow records go to the writer in batches of this many; at most `FILE_MSGS_IN_FLIGHT`
+/// batches (262,144 records, about 100 MiB of lines) wait per capture while an earlier capture
+/// is being written. A thread that runs further ahead waits, so memory stays bounded; a
+/// capture with fewer flows than that is classified wholly in parallel with the one before.
+const FILE_BATCH: usize = 256;
+const FILE_MSGS_IN_FLIGHT: usize = 1024;
+
+/// Account for one finished capture: its counters, warnings and errors. `Err` means standard
+/// output failed and `classify` must stop with that code.
+fn capture_done<W: Write>(
+    path: &Path,
+    result: Result<replay::CaptureSummary, CaptureError>,
+    report: &mut Report<W>,
+    failed: &mut bool,
+) -> Result<(), ExitCode> {
+    report.summary_mut().captures += 1;
+    match result {
+        Ok(summary) => {
+            report.summary_mut().add_counters(&summary.stats);
+            for w in &summary.warnings {
+                eprintln!("nfdpi: warning: {}: {w}", path.display());
+            }
+            if let Some(e) = &summary.error {
+                eprintln!("nfdpi: {}: {e}", path.display());
+                report.summary_mut().capture_errors += 1;
+                *failed = true;
+            }
+        }
+        Err(CaptureError::Sink(e)) => return Err(sink_error(e)),
+        Err(e) => {
+            eprintln!("nfdpi: {}: {e}", path.display());
+            report.summary_mut().capture_errors += 1;
+            *failed = true;
+        }
+    }
+    Ok(())
 }
 
 /// Standard output failed: a closed pipe (`| head`) is not an error; anything else is.

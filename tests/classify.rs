@@ -655,6 +655,7 @@ fn thread_count_does_not_change_the_output() {
             .map(|(p, _)| p),
     );
     let caps: Vec<&Path> = caps.iter().map(PathBuf::as_path).collect();
+    // Several captures: one thread per capture, written in the order given.
     let one = classify(&["--threads", "1", "--summary"], &caps);
     assert_eq!(code(&one), 0);
     let four = classify(&["--threads", "4", "--summary"], &caps);
@@ -663,6 +664,51 @@ fn thread_count_does_not_change_the_output() {
         one.stdout == four.stdout,
         "--threads 4 differs from --threads 1"
     );
+    assert_eq!(
+        String::from_utf8_lossy(&one.stderr),
+        String::from_utf8_lossy(&four.stderr)
+    );
+    // One capture at a time: its flows are sharded over the threads.
+    for cap in &caps {
+        let one = classify(&["--threads", "1", "--summary"], &[cap]);
+        let three = classify(&["--threads", "3", "--summary"], &[cap]);
+        assert_eq!(code(&one), code(&three), "{}", cap.display());
+        assert!(
+            one.stdout == three.stdout && one.stderr == three.stderr,
+            "--threads 3 differs from --threads 1 on {}",
+            cap.display()
+        );
+    }
+}
+
+#[test]
+fn several_captures_in_parallel_keep_errors_and_order() {
+    // Bad inputs between good ones: every error is reported for its own file, in order, and
+    // the good captures' flows are all there, as with one thread.
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.pcap");
+    std::fs::write(&empty, b"").unwrap();
+    let junk = dir.path().join("junk.pcap");
+    std::fs::write(&junk, b"this is not a capture at all, not even close").unwrap();
+    let cut = dir.path().join("cut.pcap");
+    let whole = std::fs::read(shipped("unknown-udp-50k.pcap")).unwrap();
+    std::fs::write(&cut, &whole[..whole.len() - 300]).unwrap();
+    let (a, b) = (shipped("quickstart.pcap"), shipped("fragmented-udp.pcap"));
+    let caps = [&a, &empty, &b, &junk, &cut, &a];
+    let caps: Vec<&Path> = caps.iter().map(|p| p.as_path()).collect();
+    let one = classify(&["--threads", "1"], &caps);
+    let two = classify(&["--threads", "2"], &caps);
+    assert_eq!(code(&one), 2);
+    assert_eq!(code(&two), 2);
+    assert!(one.stdout == two.stdout, "flows differ");
+    let err = String::from_utf8_lossy(&two.stderr);
+    assert_eq!(String::from_utf8_lossy(&one.stderr), err);
+    let at = |s: &str| {
+        err.find(s)
+            .unwrap_or_else(|| panic!("{s} missing in:\n{err}"))
+    };
+    assert!(at("empty.pcap: empty file") < at("junk.pcap: not a pcap"));
+    assert!(at("junk.pcap: not a pcap") < at("cut.pcap: capture cut short"));
 }
 
 // ---------------------------------------------------------------------------------------------
