@@ -215,6 +215,7 @@ fn classify(args: cli::ClassifyArgs) -> ExitCode {
                             &cfg,
                             Arc::clone(&sigs),
                             1,
+                            false,
                             &render,
                             |rec, line| {
                                 batch.push((rec, line.to_vec()));
@@ -284,6 +285,7 @@ fn classify(args: cli::ClassifyArgs) -> ExitCode {
                 &cfg,
                 Arc::clone(&sigs),
                 threads,
+                true,
                 &render,
                 |rec, line| report.write_rendered(&rec, line),
             );

@@ -64,16 +64,21 @@ pub struct CaptureSummary {
 /// capture and processes (and renders) its own shard, sweeping idle flows at the same capture
 /// times as the others; the records of each sweep are merged in one total order, so the output
 /// is the same for any number of threads. Standard input is read by one thread.
+///
+/// `progress` allows a progress bar on standard error (shown only when it is a terminal and the
+/// capture is large); callers classifying several captures at once turn it off.
+#[allow(clippy::too_many_arguments)]
 pub fn classify_capture(
     path: &Path,
     cfg: &EngineConfig,
     sigs: Arc<SignatureSet>,
     threads: usize,
+    progress: bool,
     render: &(dyn Fn(&FlowRecord, &mut Vec<u8>) + Sync),
     mut sink: impl FnMut(FlowRecord, &[u8]) -> io::Result<()>,
 ) -> Result<CaptureSummary, CaptureError> {
     if threads <= 1 || path == Path::new("-") {
-        return classify_inline(path, cfg, sigs, render, &mut sink);
+        return classify_inline(path, cfg, sigs, progress, render, &mut sink);
     }
     // Workers send (worker, sweep number, rendered records); an empty batch now and then tells
     // the merger a worker has passed a sweep, so nothing waits long in memory.
@@ -83,7 +88,7 @@ pub fn classify_capture(
             .map(|w| {
                 let tx = tx.clone();
                 let sigs = Arc::clone(&sigs);
-                scope.spawn(move || run_shard(path, w, threads, cfg, sigs, render, &tx))
+                scope.spawn(move || run_shard(path, w, threads, progress, cfg, sigs, render, &tx))
             })
             .collect();
         drop(tx);
@@ -139,10 +144,12 @@ struct ReadOutcome {
 /// A worker of the threaded mode: reads the whole capture, processes the packets of shard
 /// `shard` of `shards`, and sends the rendered records of each sweep to the merger. Every worker
 /// sees every timestamp, so all sweep at the same capture times and number sweeps alike.
+#[allow(clippy::too_many_arguments)]
 fn run_shard(
     path: &Path,
     shard: usize,
     shards: usize,
+    progress: bool,
     cfg: &EngineConfig,
     sigs: Arc<SignatureSet>,
     render: &(dyn Fn(&FlowRecord, &mut Vec<u8>) + Sync),
@@ -153,20 +160,25 @@ fn run_shard(
     let mut out = Vec::new();
     let gone = || io::Error::from(io::ErrorKind::BrokenPipe);
     let mut st = ReadState::default();
-    let result = read_frames(path, shard == 0, &mut st, &mut |link, now, data| {
-        if let Some(k) = clock.tick(now) {
-            engine.sweep(now, &mut out);
-            if !out.is_empty() || k.is_multiple_of(256) {
-                let lines = rendered(&mut out, render);
-                tx.send((shard, Msg::Sweep(k, lines))).map_err(|_| gone())?;
+    let result = read_frames(
+        path,
+        progress && shard == 0,
+        &mut st,
+        &mut |link, now, data| {
+            if let Some(k) = clock.tick(now) {
+                engine.sweep(now, &mut out);
+                if !out.is_empty() || k.is_multiple_of(256) {
+                    let lines = rendered(&mut out, render);
+                    tx.send((shard, Msg::Sweep(k, lines))).map_err(|_| gone())?;
+                }
             }
-        }
-        let parsed = Engine::parse(link, data);
-        if parsed.shard(shards) == shard {
-            engine.process_frame(parsed, now);
-        }
-        Ok(())
-    })?;
+            let parsed = Engine::parse(link, data);
+            if parsed.shard(shards) == shard {
+                engine.process_frame(parsed, now);
+            }
+            Ok(())
+        },
+    )?;
     if !matches!(result, Err(CaptureError::Sink(_))) {
         engine.drain(&mut out);
         let lines = rendered(&mut out, render);
@@ -199,6 +211,7 @@ fn classify_inline(
     path: &Path,
     cfg: &EngineConfig,
     sigs: Arc<SignatureSet>,
+    progress: bool,
     render: &(dyn Fn(&FlowRecord, &mut Vec<u8>) + Sync),
     sink: &mut dyn FnMut(FlowRecord, &[u8]) -> io::Result<()>,
 ) -> Result<CaptureSummary, CaptureError> {
@@ -215,7 +228,7 @@ fn classify_inline(
         Ok(())
     };
     let mut st = ReadState::default();
-    let result = read_frames(path, true, &mut st, &mut |link, now, data| {
+    let result = read_frames(path, progress, &mut st, &mut |link, now, data| {
         if clock.tick(now).is_some() {
             engine.sweep(now, &mut out);
             emit(&mut out)?;
