@@ -182,6 +182,13 @@ fn classify(args: cli::ClassifyArgs) -> ExitCode {
     if across_files {
         let sink_failed = std::sync::atomic::AtomicBool::new(false);
         let next = std::sync::atomic::AtomicUsize::new(0);
+        // How many captures are written out; a thread starts capture i only once
+        // i < written + threads, so at most `threads` captures are held in memory at once.
+        let written = (std::sync::Mutex::new(0usize), std::sync::Condvar::new());
+        let stop = |flag: &std::sync::atomic::AtomicBool| {
+            flag.store(true, std::sync::atomic::Ordering::Relaxed);
+            written.1.notify_all();
+        };
         // Each sender is taken by the thread that classifies its capture, so that if that
         // thread died, its channel would close instead of leaving the writer waiting.
         let (senders, receivers): (Vec<_>, Vec<_>) = captures
@@ -198,6 +205,18 @@ fn classify(args: cli::ClassifyArgs) -> ExitCode {
                     use std::sync::atomic::Ordering::Relaxed;
                     while !sink_failed.load(Relaxed) {
                         let i = next.fetch_add(1, Relaxed);
+                        if i >= captures.len() {
+                            break;
+                        }
+                        let Ok(mut w) = written.0.lock() else { break };
+                        while i >= *w + threads && !sink_failed.load(Relaxed) {
+                            let Ok(g) = written.1.wait(w) else { return };
+                            w = g;
+                        }
+                        drop(w);
+                        if sink_failed.load(Relaxed) {
+                            break;
+                        }
                         let tx = senders
                             .get(i)
                             .and_then(|m| m.lock().ok().and_then(|mut t| t.take()));
@@ -210,27 +229,41 @@ fn classify(args: cli::ClassifyArgs) -> ExitCode {
                         };
                         let gone = || io::Error::from(io::ErrorKind::BrokenPipe);
                         let mut batch = Vec::with_capacity(FILE_BATCH);
-                        let result = replay::classify_capture(
-                            path,
-                            &cfg,
-                            Arc::clone(&sigs),
-                            1,
-                            false,
-                            &render,
-                            |rec, line| {
-                                batch.push((rec, line.to_vec()));
-                                if batch.len() < FILE_BATCH {
-                                    return Ok(());
-                                }
-                                let full =
-                                    std::mem::replace(&mut batch, Vec::with_capacity(FILE_BATCH));
-                                tx.send(FileMsg::Flows(full)).map_err(|_| gone())
-                            },
-                        );
+                        // A panic (a bug) fails this capture like a read error, with a
+                        // message, instead of leaving the writer without an end for it.
+                        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            replay::classify_capture(
+                                path,
+                                &cfg,
+                                Arc::clone(&sigs),
+                                1,
+                                false,
+                                &render,
+                                |rec, line| {
+                                    batch.push((rec, line.to_vec()));
+                                    if batch.len() < FILE_BATCH {
+                                        return Ok(());
+                                    }
+                                    let full = std::mem::replace(
+                                        &mut batch,
+                                        Vec::with_capacity(FILE_BATCH),
+                                    );
+                                    tx.send(FileMsg::Flows(full)).map_err(|_| gone())
+                                },
+                            )
+                        }))
+                        .unwrap_or_else(|_| {
+                            Err(CaptureError::Read {
+                                offset: 0,
+                                source: io::Error::other(
+                                    "internal error: classifying it panicked; its flows are not reported",
+                                ),
+                            })
+                        });
                         let sent = (batch.is_empty() || tx.send(FileMsg::Flows(batch)).is_ok())
                             && tx.send(FileMsg::End(result)).is_ok();
                         if !sent {
-                            sink_failed.store(true, Relaxed);
+                            stop(&sink_failed);
                         }
                     }
                 }));
@@ -242,7 +275,7 @@ fn classify(args: cli::ClassifyArgs) -> ExitCode {
                         FileMsg::Flows(flows) => {
                             for (rec, line) in flows {
                                 if let Err(e) = report.write_rendered(&rec, &line) {
-                                    sink_failed.store(true, std::sync::atomic::Ordering::Relaxed);
+                                    stop(&sink_failed);
                                     return Err(sink_error(e));
                                 }
                             }
@@ -251,17 +284,22 @@ fn classify(args: cli::ClassifyArgs) -> ExitCode {
                         FileMsg::End(result) => result,
                     };
                     if let Err(code) = capture_done(path, result, &mut report, &mut failed) {
-                        sink_failed.store(true, std::sync::atomic::Ordering::Relaxed);
+                        stop(&sink_failed);
                         return Err(code);
                     }
                     ended = true;
                     break;
                 }
+                if let Ok(mut w) = written.0.lock() {
+                    *w += 1;
+                }
+                written.1.notify_all();
                 if !ended {
-                    // The channel closed without an end: the thread classifying it died.
+                    // The channel closed without an end (cannot happen while panics are
+                    // caught above; kept so that the writer never waits on a dead thread).
                     let died = Err(CaptureError::Read {
                         offset: 0,
-                        source: io::Error::other("the thread classifying it failed"),
+                        source: io::Error::other("internal error: the thread classifying it ended"),
                     });
                     capture_done(path, died, &mut report, &mut failed)?;
                 }
@@ -316,8 +354,8 @@ enum FileMsg {
 
 /// Flow records go to the writer in batches of this many; at most `FILE_MSGS_IN_FLIGHT`
 /// batches (262,144 records, about 100 MiB of lines) wait per capture while an earlier capture
-/// is being written. A thread that runs further ahead waits, so memory stays bounded; a
-/// capture with fewer flows than that is classified wholly in parallel with the one before.
+/// is being written, and at most `--threads` captures are started ahead of the writer, so at
+/// most `--threads` × that is held. A thread that would go past either limit waits.
 const FILE_BATCH: usize = 256;
 const FILE_MSGS_IN_FLIGHT: usize = 1024;
 
