@@ -183,7 +183,7 @@ fn classify(args: cli::ClassifyArgs) -> ExitCode {
         let sink_failed = std::sync::atomic::AtomicBool::new(false);
         let next = std::sync::atomic::AtomicUsize::new(0);
         // How many captures are written out; a thread starts capture i only once
-        // i < written + threads, so at most `threads` captures are held in memory at once.
+        // i <= written + threads, so at most `threads` + 1 captures are held in memory at once.
         let written = (std::sync::Mutex::new(0usize), std::sync::Condvar::new());
         let stop = |flag: &std::sync::atomic::AtomicBool| {
             flag.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -209,7 +209,7 @@ fn classify(args: cli::ClassifyArgs) -> ExitCode {
                             break;
                         }
                         let Ok(mut w) = written.0.lock() else { break };
-                        while i >= *w + threads && !sink_failed.load(Relaxed) {
+                        while i > *w + threads && !sink_failed.load(Relaxed) {
                             let Ok(g) = written.1.wait(w) else { return };
                             w = g;
                         }
@@ -354,8 +354,9 @@ enum FileMsg {
 
 /// Flow records go to the writer in batches of this many; at most `FILE_MSGS_IN_FLIGHT`
 /// batches (262,144 records, about 100 MiB of lines) wait per capture while an earlier capture
-/// is being written, and at most `--threads` captures are started ahead of the writer, so at
-/// most `--threads` × that is held. A thread that would go past either limit waits.
+/// is being written, and at most `--threads` captures are started ahead of the one being
+/// written, so at most (`--threads` + 1) × that is held. A thread that would go past either
+/// limit waits.
 const FILE_BATCH: usize = 256;
 const FILE_MSGS_IN_FLIGHT: usize = 1024;
 
