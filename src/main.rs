@@ -165,152 +165,20 @@ fn classify(args: cli::ClassifyArgs) -> ExitCode {
     let mut failed = false;
     let threads = usize::from(args.threads);
     let captures = &args.captures;
-    let name_of = |path: &Path| {
-        if path.as_os_str() == "-" {
-            "-".to_string()
-        } else {
-            path.file_name().map_or_else(
-                || path.display().to_string(),
-                |n| n.to_string_lossy().into_owned(),
-            )
-        }
-    };
     // Several captures and several threads: one capture per thread at a time, each classified
     // by one thread, written in the order given. One capture: its flows are sharded instead.
     let across_files =
         threads > 1 && captures.len() > 1 && captures.iter().all(|p| p.as_os_str() != "-");
     if across_files {
-        let sink_failed = std::sync::atomic::AtomicBool::new(false);
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        // How many captures are written out; a thread starts capture i only once
-        // i <= written + threads, so at most `threads` + 1 captures are held in memory at once.
-        let written = (std::sync::Mutex::new(0usize), std::sync::Condvar::new());
-        let stop = |flag: &std::sync::atomic::AtomicBool| {
-            flag.store(true, std::sync::atomic::Ordering::Relaxed);
-            written.1.notify_all();
-        };
-        // Each sender is taken by the thread that classifies its capture, so that if that
-        // thread died, its channel would close instead of leaving the writer waiting.
-        let (senders, receivers): (Vec<_>, Vec<_>) = captures
-            .iter()
-            .map(|_| {
-                let (tx, rx) = std::sync::mpsc::sync_channel::<FileMsg>(FILE_MSGS_IN_FLIGHT);
-                (std::sync::Mutex::new(Some(tx)), rx)
-            })
-            .unzip();
-        let outcome = std::thread::scope(|scope| {
-            let mut workers = Vec::new();
-            for _ in 0..threads.min(captures.len()) {
-                workers.push(scope.spawn(|| {
-                    use std::sync::atomic::Ordering::Relaxed;
-                    while !sink_failed.load(Relaxed) {
-                        let i = next.fetch_add(1, Relaxed);
-                        if i >= captures.len() {
-                            break;
-                        }
-                        let Ok(mut w) = written.0.lock() else { break };
-                        while i > *w + threads && !sink_failed.load(Relaxed) {
-                            let Ok(g) = written.1.wait(w) else { return };
-                            w = g;
-                        }
-                        drop(w);
-                        if sink_failed.load(Relaxed) {
-                            break;
-                        }
-                        let tx = senders
-                            .get(i)
-                            .and_then(|m| m.lock().ok().and_then(|mut t| t.take()));
-                        let (Some(path), Some(tx)) = (captures.get(i), tx) else {
-                            break;
-                        };
-                        let name = name_of(path);
-                        let render = |rec: &_, buf: &mut Vec<u8>| {
-                            Report::<io::Stdout>::render(format, &name, rec, buf)
-                        };
-                        let gone = || io::Error::from(io::ErrorKind::BrokenPipe);
-                        let mut batch = Vec::with_capacity(FILE_BATCH);
-                        // A panic (a bug) fails this capture like a read error, with a
-                        // message, instead of leaving the writer without an end for it.
-                        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                            replay::classify_capture(
-                                path,
-                                &cfg,
-                                Arc::clone(&sigs),
-                                1,
-                                false,
-                                &render,
-                                |rec, line| {
-                                    batch.push((rec, line.to_vec()));
-                                    if batch.len() < FILE_BATCH {
-                                        return Ok(());
-                                    }
-                                    let full = std::mem::replace(
-                                        &mut batch,
-                                        Vec::with_capacity(FILE_BATCH),
-                                    );
-                                    tx.send(FileMsg::Flows(full)).map_err(|_| gone())
-                                },
-                            )
-                        }))
-                        .unwrap_or_else(|_| {
-                            Err(CaptureError::Read {
-                                offset: 0,
-                                source: io::Error::other(
-                                    "internal error: classifying it panicked; its flows are not reported",
-                                ),
-                            })
-                        });
-                        let sent = (batch.is_empty() || tx.send(FileMsg::Flows(batch)).is_ok())
-                            && tx.send(FileMsg::End(result)).is_ok();
-                        if !sent {
-                            stop(&sink_failed);
-                        }
-                    }
-                }));
-            }
-            for (path, rx) in captures.iter().zip(receivers) {
-                let mut ended = false;
-                for msg in rx.iter() {
-                    let result = match msg {
-                        FileMsg::Flows(flows) => {
-                            for (rec, line) in flows {
-                                if let Err(e) = report.write_rendered(&rec, &line) {
-                                    stop(&sink_failed);
-                                    return Err(sink_error(e));
-                                }
-                            }
-                            continue;
-                        }
-                        FileMsg::End(result) => result,
-                    };
-                    if let Err(code) = capture_done(path, result, &mut report, &mut failed) {
-                        stop(&sink_failed);
-                        return Err(code);
-                    }
-                    ended = true;
-                    break;
-                }
-                if let Ok(mut w) = written.0.lock() {
-                    *w += 1;
-                }
-                written.1.notify_all();
-                if !ended {
-                    // The channel closed without an end (cannot happen while panics are
-                    // caught above; kept so that the writer never waits on a dead thread).
-                    let died = Err(CaptureError::Read {
-                        offset: 0,
-                        source: io::Error::other("internal error: the thread classifying it ended"),
-                    });
-                    capture_done(path, died, &mut report, &mut failed)?;
-                }
-            }
-            // Joined here, so a thread that died is reported above rather than re-raised.
-            for w in workers {
-                let _ = w.join();
-            }
-            Ok(())
-        });
-        if let Err(code) = outcome {
+        if let Err(code) = classify_across_files(
+            captures,
+            threads,
+            format,
+            &cfg,
+            &sigs,
+            &mut report,
+            &mut failed,
+        ) {
             return code;
         }
     } else {
@@ -344,6 +212,163 @@ fn classify(args: cli::ClassifyArgs) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// The name a capture's records carry in `pcap`: its file name (`-` for standard input).
+fn name_of(path: &Path) -> String {
+    if path.as_os_str() == "-" {
+        "-".to_string()
+    } else {
+        path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
+    }
+}
+
+/// `classify --threads N` over several captures: N threads each classify a whole capture, one
+/// at a time, and this thread writes the reports in the order given. `Err` carries the exit
+/// code when standard output failed.
+fn classify_across_files<W: Write>(
+    captures: &[PathBuf],
+    threads: usize,
+    format: Format,
+    cfg: &EngineConfig,
+    sigs: &Arc<SignatureSet>,
+    report: &mut Report<W>,
+    failed: &mut bool,
+) -> Result<(), ExitCode> {
+    let sink_failed = std::sync::atomic::AtomicBool::new(false);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    // How many captures are written out; a thread starts capture i only once
+    // i <= written + threads, so at most `threads` + 1 captures are held in memory at once.
+    let written = (std::sync::Mutex::new(0usize), std::sync::Condvar::new());
+    // Tell the threads to stop: standard output failed.
+    let stop = || {
+        sink_failed.store(true, std::sync::atomic::Ordering::Relaxed);
+        written.1.notify_all();
+    };
+    // Each sender is taken by the thread that classifies its capture, so that if that
+    // thread died, its channel would close instead of leaving the writer waiting.
+    let (senders, receivers): (Vec<_>, Vec<_>) = captures
+        .iter()
+        .map(|_| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<FileMsg>(FILE_MSGS_IN_FLIGHT);
+            (std::sync::Mutex::new(Some(tx)), rx)
+        })
+        .unzip();
+    std::thread::scope(|scope| {
+        let mut workers = Vec::new();
+        for _ in 0..threads.min(captures.len()) {
+            workers.push(scope.spawn(|| {
+                use std::sync::atomic::Ordering::Relaxed;
+                while !sink_failed.load(Relaxed) {
+                    let i = next.fetch_add(1, Relaxed);
+                    if i >= captures.len() {
+                        break;
+                    }
+                    let Ok(mut w) = written.0.lock() else { break };
+                    while i > *w + threads && !sink_failed.load(Relaxed) {
+                        let Ok(g) = written.1.wait(w) else { return };
+                        w = g;
+                    }
+                    drop(w);
+                    if sink_failed.load(Relaxed) {
+                        break;
+                    }
+                    let tx = senders
+                        .get(i)
+                        .and_then(|m| m.lock().ok().and_then(|mut t| t.take()));
+                    let (Some(path), Some(tx)) = (captures.get(i), tx) else {
+                        break;
+                    };
+                    let name = name_of(path);
+                    let render = |rec: &_, buf: &mut Vec<u8>| {
+                        Report::<io::Stdout>::render(format, &name, rec, buf)
+                    };
+                    let gone = || io::Error::from(io::ErrorKind::BrokenPipe);
+                    let mut batch = Vec::with_capacity(FILE_BATCH);
+                    // A panic (a bug) fails this capture like a read error, with a
+                    // message, instead of leaving the writer without an end for it.
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        replay::classify_capture(
+                            path,
+                            cfg,
+                            Arc::clone(sigs),
+                            1,
+                            false,
+                            &render,
+                            |rec, line| {
+                                batch.push((rec, line.to_vec()));
+                                if batch.len() < FILE_BATCH {
+                                    return Ok(());
+                                }
+                                let full = std::mem::replace(
+                                    &mut batch,
+                                    Vec::with_capacity(FILE_BATCH),
+                                );
+                                tx.send(FileMsg::Flows(full)).map_err(|_| gone())
+                            },
+                        )
+                    }))
+                    .unwrap_or_else(|_| {
+                        Err(CaptureError::Read {
+                            offset: 0,
+                            source: io::Error::other(
+                                "internal error: classifying it panicked; its flows are not reported",
+                            ),
+                        })
+                    });
+                    let sent = (batch.is_empty() || tx.send(FileMsg::Flows(batch)).is_ok())
+                        && tx.send(FileMsg::End(result)).is_ok();
+                    if !sent {
+                        stop();
+                    }
+                }
+            }));
+        }
+        for (path, rx) in captures.iter().zip(receivers) {
+            let mut ended = false;
+            for msg in rx.iter() {
+                let result = match msg {
+                    FileMsg::Flows(flows) => {
+                        for (rec, line) in flows {
+                            if let Err(e) = report.write_rendered(&rec, &line) {
+                                stop();
+                                return Err(sink_error(e));
+                            }
+                        }
+                        continue;
+                    }
+                    FileMsg::End(result) => result,
+                };
+                if let Err(code) = capture_done(path, result, report, failed) {
+                    stop();
+                    return Err(code);
+                }
+                ended = true;
+                break;
+            }
+            if let Ok(mut w) = written.0.lock() {
+                *w += 1;
+            }
+            written.1.notify_all();
+            if !ended {
+                // The channel closed without an end (cannot happen while panics are
+                // caught above; kept so that the writer never waits on a dead thread).
+                let died = Err(CaptureError::Read {
+                    offset: 0,
+                    source: io::Error::other("internal error: the thread classifying it ended"),
+                });
+                capture_done(path, died, report, failed)?;
+            }
+        }
+        // Joined here, so a thread that died is reported above rather than re-raised.
+        for w in workers {
+            let _ = w.join();
+        }
+        Ok(())
+    })
 }
 
 /// What a thread classifying one capture of several hands to the writer.
