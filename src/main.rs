@@ -315,7 +315,7 @@ fn classify_across_files<W: Write>(
                         Err(CaptureError::Read {
                             offset: 0,
                             source: io::Error::other(
-                                "internal error: classifying it panicked; its flows are not reported",
+                                "internal error: classifying it panicked; flows from that point on are not reported",
                             ),
                         })
                     });
