@@ -13,7 +13,7 @@ use nfdpi::flow::TableConfig;
 use nfdpi::iptables::{self as rules, Hook, RulesetConfig};
 use nfdpi::nfqueue::{self, RunConfig, VerdictMode};
 use nfdpi::replay::{self, CaptureError};
-use nfdpi::report::{Format, Report};
+use nfdpi::report::{self, Format, Report};
 use nfdpi::signature::SignatureSet;
 
 /// Exit code for usage, configuration, signature and bad-input errors.
@@ -184,8 +184,7 @@ fn classify(args: cli::ClassifyArgs) -> ExitCode {
     } else {
         for path in captures {
             let name = name_of(path);
-            let render =
-                |rec: &_, buf: &mut Vec<u8>| Report::<io::Stdout>::render(format, &name, rec, buf);
+            let render = |rec: &_, buf: &mut Vec<u8>| report::render(format, &name, rec, buf);
             let result = replay::classify_capture(
                 path,
                 &cfg,
@@ -284,7 +283,7 @@ fn classify_across_files<W: Write>(
                     };
                     let name = name_of(path);
                     let render = |rec: &_, buf: &mut Vec<u8>| {
-                        Report::<io::Stdout>::render(format, &name, rec, buf)
+                        report::render(format, &name, rec, buf)
                     };
                     let gone = || io::Error::from(io::ErrorKind::BrokenPipe);
                     let mut batch = Vec::with_capacity(FILE_BATCH);

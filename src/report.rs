@@ -100,7 +100,7 @@ impl<W: Write> Report<W> {
         &mut self.summary
     }
 
-    /// Write one flow rendered by [`Self::render`], and count it in the summary.
+    /// Write one flow rendered by [`render`], and count it in the summary.
     pub fn write_rendered(&mut self, r: &FlowRecord, line: &[u8]) -> io::Result<()> {
         let s = &mut self.summary;
         s.flows += 1;
@@ -126,50 +126,6 @@ impl<W: Write> Report<W> {
             self.out.write_all(&header)?;
         }
         self.out.write_all(line)
-    }
-
-    /// One flow of capture `pcap` as one line in `format`, newline included, appended to `buf`.
-    /// It depends on nothing but its arguments, so workers can render in parallel.
-    pub fn render(format: Format, pcap: &str, r: &FlowRecord, buf: &mut Vec<u8>) {
-        match format {
-            Format::Jsonl => {
-                let j = JsonFlow {
-                    pcap,
-                    transport: r.transport,
-                    src: endpoint(r.src),
-                    dst: endpoint(r.dst),
-                    protocol: &r.protocol,
-                    signature: r.signature.as_deref(),
-                    verdict: r.verdict,
-                    decided_at_packet: r.decided_at_packet,
-                    decided_at_bytes: r.decided_at_bytes,
-                    packets: r.packets,
-                    bytes: r.bytes,
-                    dropped_packets: r.dropped_packets,
-                    first_seen: secs(r.first_seen),
-                    last_seen: secs(r.last_seen),
-                };
-                // Serialising plain fields into memory cannot fail.
-                let _ = serde_json::to_writer(&mut *buf, &j);
-                buf.push(b'\n');
-            }
-            Format::Table => {
-                let opt = |v: Option<u64>| v.map_or_else(|| "-".to_string(), |v| v.to_string());
-                let cells = [
-                    r.transport.to_string(),
-                    endpoint(r.src),
-                    endpoint(r.dst),
-                    r.protocol.clone(),
-                    r.verdict.to_string(),
-                    opt(r.decided_at_packet.map(u64::from)),
-                    opt(r.decided_at_bytes),
-                    r.packets.to_string(),
-                    r.bytes.to_string(),
-                    r.signature.clone().unwrap_or_else(|| "-".into()),
-                ];
-                row(&cells, buf);
-            }
-        }
     }
 
     /// Write the summary as text (for a table, or standard error).
@@ -248,6 +204,50 @@ impl<W: Write> Report<W> {
         }
         self.out.flush()?;
         Ok(self.out)
+    }
+}
+
+/// One flow of capture `pcap` as one line in `format`, newline included, appended to `buf`.
+/// It depends on nothing but its arguments, so workers can render in parallel.
+pub fn render(format: Format, pcap: &str, r: &FlowRecord, buf: &mut Vec<u8>) {
+    match format {
+        Format::Jsonl => {
+            let j = JsonFlow {
+                pcap,
+                transport: r.transport,
+                src: endpoint(r.src),
+                dst: endpoint(r.dst),
+                protocol: &r.protocol,
+                signature: r.signature.as_deref(),
+                verdict: r.verdict,
+                decided_at_packet: r.decided_at_packet,
+                decided_at_bytes: r.decided_at_bytes,
+                packets: r.packets,
+                bytes: r.bytes,
+                dropped_packets: r.dropped_packets,
+                first_seen: secs(r.first_seen),
+                last_seen: secs(r.last_seen),
+            };
+            // Serialising plain fields into memory cannot fail.
+            let _ = serde_json::to_writer(&mut *buf, &j);
+            buf.push(b'\n');
+        }
+        Format::Table => {
+            let opt = |v: Option<u64>| v.map_or_else(|| "-".to_string(), |v| v.to_string());
+            let cells = [
+                r.transport.to_string(),
+                endpoint(r.src),
+                endpoint(r.dst),
+                r.protocol.clone(),
+                r.verdict.to_string(),
+                opt(r.decided_at_packet.map(u64::from)),
+                opt(r.decided_at_bytes),
+                r.packets.to_string(),
+                r.bytes.to_string(),
+                r.signature.clone().unwrap_or_else(|| "-".into()),
+            ];
+            row(&cells, buf);
+        }
     }
 }
 
