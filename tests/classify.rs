@@ -14,6 +14,8 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
+mod common;
+
 const NDPI_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/pcaps/ndpi");
 const SCORE_PY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/tools/score.py");
 
@@ -181,11 +183,7 @@ fn expected_udp_flows(pcap: &str, text: &str) -> Vec<(FlowId, String)> {
 fn ndpi_captures() -> Option<Vec<(PathBuf, PathBuf)>> {
     let dir = Path::new(NDPI_DIR);
     let Ok(entries) = fs::read_dir(dir) else {
-        eprintln!(
-            "skipped: {} is absent (the shared nDPI captures are not on this machine)",
-            dir.display()
-        );
-        return None;
+        return common::absent(dir, "the shared nDPI captures");
     };
     let mut out: Vec<_> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -263,7 +261,7 @@ fn score_py_finds_no_missing_flow() {
         return;
     };
     if Command::new("python3").arg("--version").output().is_err() {
-        eprintln!("skipped: python3 is not installed");
+        common::absent::<()>(Path::new("python3"), "score_py_finds_no_missing_flow");
         return;
     }
     let paths: Vec<&Path> = captures.iter().map(|(p, _)| p.as_path()).collect();
