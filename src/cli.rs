@@ -125,8 +125,8 @@ pub struct ClassifyArgs {
     /// Also write the summary as a final JSON object (`"summary": true`) on standard output.
     #[arg(long)]
     pub summary: bool,
-    /// Worker threads: several captures are classified side by side (one per thread), one
-    /// capture has its flows sharded by address pair. The output is identical for any count.
+    /// Worker threads: several captures are classified side by side, one per thread (a single
+    /// capture is read by one thread). The output is identical for any count.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub threads: u16,
     #[command(flatten)]

@@ -65,7 +65,6 @@ pub struct FlowRecord {
     /// Nanoseconds since the epoch.
     pub first_seen: u64,
     pub last_seen: u64,
-    key: FlowKey,
 }
 
 impl FlowRecord {
@@ -98,42 +97,7 @@ impl FlowRecord {
             dropped_packets: u64::from(st.dropped_packets),
             first_seen: st.first_seen,
             last_seen: st.last_seen,
-            key: *key,
         }
-    }
-
-    /// The order records are reported in within one sweep: first packet time, then flow key.
-    /// Total, so any number of shards merge into the same sequence.
-    pub fn sort_key(&self) -> (u64, FlowKey) {
-        (self.first_seen, self.key)
-    }
-}
-
-/// A packet parsed once, to pick its shard and then to process it.
-pub struct Parsed<'a>(Result<Packet<'a>, ParseError>);
-
-impl Parsed<'_> {
-    /// Which of `n` shards handles this packet: by the unordered pair of IP addresses, so both
-    /// directions and every fragment of a flow land in the same shard. Unparsable packets go to
-    /// shard 0, so each is counted once.
-    pub fn shard(&self, n: usize) -> usize {
-        let Ok(p) = &self.0 else { return 0 };
-        if n <= 1 {
-            return 0;
-        }
-        // A cheap mix is enough here: the shard only spreads work, it is no table key an
-        // attacker could aim at (the flow table keeps its randomized hasher).
-        let bits = |ip: std::net::IpAddr| match ip {
-            std::net::IpAddr::V4(a) => u128::from(u32::from(a)),
-            std::net::IpAddr::V6(a) => u128::from(a),
-        };
-        let (a, b) = (bits(p.src), bits(p.dst));
-        let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-        let fold = |x: u128| (x as u64) ^ ((x >> 64) as u64).rotate_left(29);
-        let mut x = fold(lo) ^ fold(hi).rotate_left(17);
-        x = x.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        x ^= x >> 32;
-        (x % n as u64) as usize
     }
 }
 
@@ -187,16 +151,6 @@ impl Engine {
     /// since the epoch).
     pub fn process(&self, link: LinkType, data: &[u8], now: u64) -> PacketVerdict {
         self.process_parsed(Packet::from_link(link, data), now)
-    }
-
-    /// Parse a captured frame without processing it (see [`Parsed::shard`]).
-    pub fn parse(link: LinkType, data: &[u8]) -> Parsed<'_> {
-        Parsed(Packet::from_link(link, data))
-    }
-
-    /// Process a packet parsed by [`Engine::parse`].
-    pub fn process_frame(&self, parsed: Parsed<'_>, now: u64) -> PacketVerdict {
-        self.process_parsed(parsed.0, now)
     }
 
     /// Classify one packet that starts with its IP header (as NFQUEUE delivers it).

@@ -166,7 +166,8 @@ fn classify(args: cli::ClassifyArgs) -> ExitCode {
     let threads = usize::from(args.threads);
     let captures = &args.captures;
     // Several captures and several threads: one capture per thread at a time, each classified
-    // by one thread, written in the order given. One capture: its flows are sharded instead.
+    // by one thread, written in the order given. One capture is always read by one thread (see
+    // `replay::classify_capture` for why its flows are not sharded).
     let across_files =
         threads > 1 && captures.len() > 1 && captures.iter().all(|p| p.as_os_str() != "-");
     if across_files {
@@ -189,7 +190,6 @@ fn classify(args: cli::ClassifyArgs) -> ExitCode {
                 path,
                 &cfg,
                 Arc::clone(&sigs),
-                threads,
                 true,
                 &render,
                 |rec, line| report.write_rendered(&rec, line),
@@ -294,7 +294,6 @@ fn classify_across_files<W: Write>(
                             path,
                             cfg,
                             Arc::clone(sigs),
-                            1,
                             false,
                             &render,
                             |rec, line| {

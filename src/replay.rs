@@ -5,7 +5,6 @@
 use std::fs::File;
 use std::io::{self, IsTerminal, Read};
 use std::path::Path;
-use std::sync::mpsc::SyncSender;
 use std::sync::Arc;
 
 use pcap_parser::pcapng::Block;
@@ -56,164 +55,25 @@ pub struct CaptureSummary {
     pub error: Option<String>,
 }
 
-/// Classify one capture (`-` = standard input) with `threads` workers. Each flow record is
-/// rendered by `render` (in the worker that ends the flow) and handed with its rendering to
-/// `sink`, as flows end (idle timeout) and at the end of the capture.
+/// Classify one capture: every packet goes through one engine, in capture order; every flow
+/// record is rendered by `render` and handed with its rendering to `sink`, as flows end (idle
+/// timeout) and at the end of the capture.
 ///
-/// With more than one thread, flows are sharded by address pair: each worker reads the whole
-/// capture and processes (and renders) its own shard, sweeping idle flows at the same capture
-/// times as the others; the records of each sweep are merged in one total order, so the output
-/// is the same for any number of threads. Standard input is read by one thread.
+/// One capture is always classified by one thread. Its flows could be spread over several
+/// engines, but the flow table's cap (`--max-flows`) is a property of the whole capture: with one
+/// table per shard the cap would multiply by the number of shards, and which flows a full table
+/// refuses would depend on the sharding. `classify --threads` therefore classifies several
+/// captures side by side instead (see `main.rs`).
 ///
 /// `progress` allows a progress bar on standard error (shown only when it is a terminal and the
 /// capture is large); callers classifying several captures at once turn it off.
-#[allow(clippy::too_many_arguments)]
 pub fn classify_capture(
     path: &Path,
     cfg: &EngineConfig,
     sigs: Arc<SignatureSet>,
-    threads: usize,
     progress: bool,
     render: &(dyn Fn(&FlowRecord, &mut Vec<u8>) + Sync),
     mut sink: impl FnMut(FlowRecord, &[u8]) -> io::Result<()>,
-) -> Result<CaptureSummary, CaptureError> {
-    if threads <= 1 || path == Path::new("-") {
-        return classify_inline(path, cfg, sigs, progress, render, &mut sink);
-    }
-    // Workers send (worker, sweep number, rendered records); an empty batch now and then tells
-    // the merger a worker has passed a sweep, so nothing waits long in memory.
-    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Msg)>(256);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|w| {
-                let tx = tx.clone();
-                let sigs = Arc::clone(&sigs);
-                scope.spawn(move || run_shard(path, w, threads, progress, cfg, sigs, render, &tx))
-            })
-            .collect();
-        drop(tx);
-        let mut merger = Merger::new(threads);
-        let mut sink_err = None;
-        for (w, msg) in rx {
-            if sink_err.is_some() {
-                continue; // keep draining so workers can finish
-            }
-            if let Err(e) = merger.push(w, msg, &mut sink) {
-                sink_err = Some(e);
-            }
-        }
-        let mut stats: Option<Snapshot> = None;
-        let mut first: Option<ReadOutcome> = None;
-        let mut first_err = None;
-        for h in workers {
-            match h.join() {
-                Ok(Ok(outcome)) => {
-                    stats = Some(stats.map_or(outcome.stats, |acc| acc.plus(&outcome.stats)));
-                    first.get_or_insert(outcome);
-                }
-                Ok(Err(e)) => {
-                    first_err.get_or_insert(e);
-                }
-                Err(_) => {
-                    first_err
-                        .get_or_insert(CaptureError::Sink(io::Error::other("worker panicked")));
-                }
-            }
-        }
-        if let Some(e) = sink_err {
-            return Err(CaptureError::Sink(e));
-        }
-        // A worker that could not read the capture (it may have changed between the opens)
-        // leaves its shard unreported: the capture fails as a whole, never silently in part.
-        if let Some(e) = first_err {
-            return Err(e);
-        }
-        // Every worker read the same capture: the first one's findings stand for all.
-        let outcome = first.ok_or(CaptureError::Empty)?;
-        finish(outcome.st, outcome.result, stats.unwrap_or_default())
-    })
-}
-
-/// What one worker of the threaded mode found.
-struct ReadOutcome {
-    st: ReadState,
-    result: Result<(), CaptureError>,
-    stats: Snapshot,
-}
-
-/// A worker of the threaded mode: reads the whole capture, processes the packets of shard
-/// `shard` of `shards`, and sends the rendered records of each sweep to the merger. Every worker
-/// sees every timestamp, so all sweep at the same capture times and number sweeps alike.
-#[allow(clippy::too_many_arguments)]
-fn run_shard(
-    path: &Path,
-    shard: usize,
-    shards: usize,
-    progress: bool,
-    cfg: &EngineConfig,
-    sigs: Arc<SignatureSet>,
-    render: &(dyn Fn(&FlowRecord, &mut Vec<u8>) + Sync),
-    tx: &SyncSender<(usize, Msg)>,
-) -> Result<ReadOutcome, CaptureError> {
-    let engine = Engine::new(cfg.clone(), sigs);
-    let mut clock = Clock::default();
-    let mut out = Vec::new();
-    let gone = || io::Error::from(io::ErrorKind::BrokenPipe);
-    let mut st = ReadState::default();
-    let result = read_frames(
-        path,
-        progress && shard == 0,
-        &mut st,
-        &mut |link, now, data| {
-            if let Some(k) = clock.tick(now) {
-                engine.sweep(now, &mut out);
-                if !out.is_empty() || k.is_multiple_of(256) {
-                    let lines = rendered(&mut out, render);
-                    tx.send((shard, Msg::Sweep(k, lines))).map_err(|_| gone())?;
-                }
-            }
-            let parsed = Engine::parse(link, data);
-            if parsed.shard(shards) == shard {
-                engine.process_frame(parsed, now);
-            }
-            Ok(())
-        },
-    )?;
-    if !matches!(result, Err(CaptureError::Sink(_))) {
-        engine.drain(&mut out);
-        let lines = rendered(&mut out, render);
-        tx.send((shard, Msg::Sweep(clock.sweeps, lines)))
-            .map_err(|_| CaptureError::Sink(gone()))?;
-    }
-    let _ = tx.send((shard, Msg::Done));
-    Ok(ReadOutcome {
-        st,
-        result,
-        stats: engine.stats().snapshot(),
-    })
-}
-
-fn rendered(
-    recs: &mut Vec<FlowRecord>,
-    render: &(dyn Fn(&FlowRecord, &mut Vec<u8>) + Sync),
-) -> Vec<(FlowRecord, Vec<u8>)> {
-    recs.drain(..)
-        .map(|r| {
-            let mut line = Vec::with_capacity(256);
-            render(&r, &mut line);
-            (r, line)
-        })
-        .collect()
-}
-
-/// One thread does it all: read, classify, render, write.
-fn classify_inline(
-    path: &Path,
-    cfg: &EngineConfig,
-    sigs: Arc<SignatureSet>,
-    progress: bool,
-    render: &(dyn Fn(&FlowRecord, &mut Vec<u8>) + Sync),
-    sink: &mut dyn FnMut(FlowRecord, &[u8]) -> io::Result<()>,
 ) -> Result<CaptureSummary, CaptureError> {
     let engine = Engine::new(cfg.clone(), sigs);
     let mut clock = Clock::default();
@@ -229,11 +89,11 @@ fn classify_inline(
     };
     let mut st = ReadState::default();
     let result = read_frames(path, progress, &mut st, &mut |link, now, data| {
-        if clock.tick(now).is_some() {
+        if clock.tick(now) {
             engine.sweep(now, &mut out);
             emit(&mut out)?;
         }
-        engine.process_frame(Engine::parse(link, data), now);
+        engine.process(link, data, now);
         Ok(())
     })?;
     if let Err(CaptureError::Sink(e)) = result {
@@ -277,73 +137,16 @@ fn finish(
 #[derive(Default)]
 struct Clock {
     next_sweep: u64,
-    sweeps: u64,
 }
 
 impl Clock {
-    /// The number of the sweep due at `now`, if one is.
-    fn tick(&mut self, now: u64) -> Option<u64> {
+    /// True when a sweep is due at `now`.
+    fn tick(&mut self, now: u64) -> bool {
         if now < self.next_sweep {
-            return None;
+            return false;
         }
         self.next_sweep = now.saturating_add(SWEEP_EVERY);
-        self.sweeps += 1;
-        Some(self.sweeps - 1)
-    }
-}
-
-enum Msg {
-    Sweep(u64, Vec<(FlowRecord, Vec<u8>)>),
-    Done,
-}
-
-/// Merges the per-worker sweep batches: sweep k is written once every worker has passed it,
-/// its records in [`FlowRecord::sort_key`] order.
-struct Merger {
-    /// Per worker: the highest sweep it has reported (u64::MAX once done).
-    passed: Vec<Option<u64>>,
-    /// Records waiting, by sweep number.
-    pending: std::collections::BTreeMap<u64, Vec<(FlowRecord, Vec<u8>)>>,
-}
-
-impl Merger {
-    fn new(workers: usize) -> Self {
-        Merger {
-            passed: vec![None; workers],
-            pending: Default::default(),
-        }
-    }
-
-    fn push(
-        &mut self,
-        w: usize,
-        msg: Msg,
-        sink: &mut impl FnMut(FlowRecord, &[u8]) -> io::Result<()>,
-    ) -> io::Result<()> {
-        match msg {
-            Msg::Sweep(k, recs) => {
-                self.passed[w] = Some(k);
-                if !recs.is_empty() {
-                    self.pending.entry(k).or_default().extend(recs);
-                }
-            }
-            Msg::Done => self.passed[w] = Some(u64::MAX),
-        }
-        // Every worker has passed sweeps up to min(passed): those are complete.
-        let Some(ready) = self.passed.iter().copied().min().flatten() else {
-            return Ok(());
-        };
-        while let Some(entry) = self.pending.first_entry() {
-            if *entry.key() > ready {
-                break;
-            }
-            let mut recs = entry.remove();
-            recs.sort_by_key(|(r, _)| r.sort_key());
-            for (r, line) in recs {
-                sink(r, &line)?;
-            }
-        }
-        Ok(())
+        true
     }
 }
 

@@ -666,15 +666,36 @@ fn thread_count_does_not_change_the_output() {
         String::from_utf8_lossy(&one.stderr),
         String::from_utf8_lossy(&four.stderr)
     );
-    // One capture at a time: its flows are sharded over the threads.
-    for cap in &caps {
-        let one = classify(&["--threads", "1", "--summary"], &[cap]);
-        let three = classify(&["--threads", "3", "--summary"], &[cap]);
-        assert_eq!(code(&one), code(&three), "{}", cap.display());
-        assert!(
-            one.stdout == three.stdout && one.stderr == three.stderr,
-            "--threads 3 differs from --threads 1 on {}",
-            cap.display()
+}
+
+/// The flow cap is the same whatever the thread count: `--max-flows 2` keeps two flows of each
+/// capture (the others are refused and not reported) with one thread or four, for one capture
+/// and for several. (With one table per thread, the cap used to multiply by the thread count.)
+#[test]
+fn flow_cap_does_not_depend_on_the_thread_count() {
+    let q = shipped("quickstart.pcap");
+    let f = shipped("fragmented-udp.pcap");
+    for caps in [
+        vec![q.as_path()],
+        vec![q.as_path(), f.as_path(), q.as_path()],
+    ] {
+        let runs: Vec<Output> = ["1", "2", "4"]
+            .iter()
+            .map(|t| classify(&["--max-flows", "2", "--threads", t, "--summary"], &caps))
+            .collect();
+        for r in &runs {
+            assert_eq!(code(r), 0, "{}", String::from_utf8_lossy(&r.stderr));
+            assert!(
+                r.stdout == runs[0].stdout,
+                "output differs between thread counts"
+            );
+            assert_eq!(r.stderr, runs[0].stderr);
+        }
+        let records = flows(&runs[0]).len();
+        assert_eq!(
+            records,
+            2 * caps.len(),
+            "two flows per capture under --max-flows 2"
         );
     }
 }
