@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::policy::Transports;
+
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success (a closed standard output pipe counts as success)
@@ -64,6 +66,14 @@ pub enum Command {
     Iptables(IptablesArgs),
 }
 
+/// Largest `--max-flows`: 100 million flows, about 20 GB of flow state.
+pub const MAX_FLOWS: u64 = 100_000_000;
+/// Largest idle timeout, seconds (one day). 0 would make every packet a flow of its own, so that
+/// no budget is ever reached.
+pub const MAX_TIMEOUT: u64 = 86_400;
+/// Largest `--budget`, bytes (1 GiB).
+pub const MAX_BUDGET: u64 = 1 << 30;
+
 /// Options shared by `classify` and `run`: signatures and policy.
 #[derive(Debug, Args, Clone)]
 pub struct PolicyArgs {
@@ -76,8 +86,8 @@ pub struct PolicyArgs {
     #[arg(long, conflicts_with = "signatures")]
     pub no_signatures: bool,
     /// IP bytes (both directions) an unidentified flow may use before it is cut: 10240, 10KiB,
-    /// 1MB (K/KB = 1000, KiB = 1024, likewise M and G).
-    #[arg(long, default_value = "10KiB", value_parser = parse_size)]
+    /// 1MB (K/KB = 1000, KiB = 1024, likewise M and G). From 1 byte to 1GiB.
+    #[arg(long, default_value = "10KiB", value_parser = parse_budget)]
     pub budget: u64,
     /// Accept only these protocols once identified (comma-separated nDPI names); the other
     /// identified protocols are dropped.
@@ -86,18 +96,24 @@ pub struct PolicyArgs {
     /// Drop these protocols once identified (comma-separated nDPI names).
     #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
     pub deny: Vec<String>,
-    /// Most flows tracked at once; packets of new flows beyond it get the overflow verdict.
-    #[arg(long, default_value_t = 1_000_000)]
-    pub max_flows: usize,
+    /// Most flows tracked at once (1 to 100000000; about 200 bytes each); packets of new flows
+    /// beyond it get the overflow verdict.
+    #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=MAX_FLOWS))]
+    pub max_flows: u64,
     /// Verdict for packets of new flows when the flow table is full (fail open by default).
     #[arg(long, value_enum, default_value_t = OnOverflow::Accept)]
     pub on_overflow: OnOverflow,
-    /// UDP idle timeout, seconds.
-    #[arg(long, default_value_t = 120)]
+    /// UDP idle timeout, seconds (1 to 86400).
+    #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT))]
     pub udp_timeout: u64,
-    /// TCP idle timeout, seconds.
-    #[arg(long, default_value_t = 300)]
+    /// TCP idle timeout, seconds (1 to 86400).
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT))]
     pub tcp_timeout: u64,
+    /// Transports to inspect: `udp`, `tcp` or `udp,tcp`. The others pass uninspected (reported
+    /// with verdict `uninspected`). Give `nfdpi iptables` the same value, so that live and
+    /// offline agree: its ruleset queues exactly these.
+    #[arg(long, default_value = "udp", value_parser = parse_transports, value_name = "LIST")]
+    pub transport: Transports,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -258,6 +274,26 @@ pub fn parse_queues(s: &str) -> Result<QueueRange, String> {
     Ok(QueueRange { first, last })
 }
 
+/// Parse `udp`, `tcp` or `udp,tcp` (either order, spaces allowed after the comma).
+pub fn parse_transports(s: &str) -> Result<Transports, String> {
+    let mut t = Transports {
+        udp: false,
+        tcp: false,
+    };
+    for part in s.split(',').map(str::trim) {
+        match part.to_ascii_lowercase().as_str() {
+            "udp" => t.udp = true,
+            "tcp" => t.tcp = true,
+            other => {
+                return Err(format!(
+                    "`{other}` is not a transport nfdpi inspects: use udp, tcp or udp,tcp"
+                ))
+            }
+        }
+    }
+    Ok(t)
+}
+
 /// Parse a byte size: `10240`, `10KiB`, `10KB`, `1MB`, `1MiB`, `1G` (K/KB = 1000, KiB = 1024).
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
@@ -282,6 +318,20 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     };
     n.checked_mul(mult)
         .ok_or_else(|| format!("size `{s}` is too large"))
+}
+
+/// Parse a budget: a size (see [`parse_size`]) from 1 byte to [`MAX_BUDGET`]. A budget of 0
+/// would cut every unidentified flow at its first packet.
+pub fn parse_budget(s: &str) -> Result<u64, String> {
+    match parse_size(s)? {
+        0 => Err(format!(
+            "budget `{s}` is 0: every flow would be cut at its first packet (use 1 to 1GiB)"
+        )),
+        n if n > MAX_BUDGET => Err(format!(
+            "budget `{s}` is more than 1GiB: nothing would ever be cut (use 1 to 1GiB)"
+        )),
+        n => Ok(n),
+    }
 }
 
 /// Parse a u32 written in decimal or as 0x-prefixed hex.
@@ -309,6 +359,42 @@ mod tests {
         assert!(parse_size("ten").is_err());
         assert!(parse_size("10XB").is_err());
         assert!(parse_size("99999999999999999999").is_err());
+    }
+
+    #[test]
+    fn ranges_are_enforced() {
+        use clap::Parser;
+        let parse = |extra: &[&str]| {
+            let mut argv = vec!["nfdpi", "classify"];
+            argv.extend_from_slice(extra);
+            argv.push("x.pcap");
+            Cli::try_parse_from(argv)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        assert!(parse(&[]).is_ok());
+        for bad in [
+            &["--max-flows", "0"][..],
+            &["--max-flows", "100000001"],
+            &["--udp-timeout", "0"],
+            &["--tcp-timeout", "86401"],
+            &["--budget", "0"],
+            &["--budget", "2GiB"],
+        ] {
+            let e = parse(bad).expect_err("out of range");
+            assert!(e.contains(bad[0]), "{e}");
+        }
+        assert!(parse(&["--budget", "1GiB", "--max-flows", "1", "--udp-timeout", "1"]).is_ok());
+    }
+
+    #[test]
+    fn transports() {
+        let t = |udp, tcp| Ok(Transports { udp, tcp });
+        assert_eq!(parse_transports("udp"), t(true, false));
+        assert_eq!(parse_transports("tcp"), t(false, true));
+        assert_eq!(parse_transports("udp, TCP"), t(true, true));
+        assert!(parse_transports("sctp").is_err());
+        assert!(parse_transports("").is_err());
     }
 
     #[test]

@@ -55,7 +55,9 @@ pub struct FlowRecord {
     pub protocol_id: u16,
     /// Where the matching rule is written, e.g. `skype.sig:12`.
     pub signature: Option<String>,
-    /// `accept`, `drop`, or `pending` (ended before any decision).
+    /// `accept`, `drop`, `pending` (ended before any decision) or `uninspected` (a transport
+    /// nfdpi was not told to inspect: it passes, as it does live where the ruleset does not queue
+    /// it).
     pub verdict: &'static str,
     pub decided_at_packet: Option<u32>,
     pub decided_at_bytes: Option<u64>,
@@ -68,13 +70,14 @@ pub struct FlowRecord {
 }
 
 impl FlowRecord {
-    fn new(key: &FlowKey, st: &FlowState) -> Self {
+    fn new(key: &FlowKey, st: &FlowState, inspected: bool) -> Self {
         let transport = match key.proto() {
             crate::packet::UDP => "udp",
             crate::packet::TCP => "tcp",
             _ => "other",
         };
         let (verdict, decided) = match st.decision {
+            Decision::Pending if !inspected => ("uninspected", false),
             Decision::Pending => ("pending", false),
             Decision::Accept(_) => ("accept", true),
             Decision::Drop(_) => ("drop", true),
@@ -188,6 +191,9 @@ impl Engine {
             s.other_ip.fetch_add(1, Relaxed);
             return self.count(self.undecided(self.policy.on_unparsed));
         }
+        if !self.policy.transports.inspects(pkt.proto) {
+            return self.count(self.uninspected(&pkt, now));
+        }
         let v = match pkt.frag {
             Some(f) => {
                 s.fragments.fetch_add(1, Relaxed);
@@ -211,6 +217,21 @@ impl Engine {
             }
         };
         self.count(v)
+    }
+
+    /// A packet of a transport nfdpi does not inspect: it passes; its flow is tracked for the
+    /// report (counted, never matched, budgeted or decided). A non-first fragment carries no
+    /// ports, so it is only counted.
+    fn uninspected(&self, pkt: &Packet<'_>, now: u64) -> PacketVerdict {
+        self.stats.uninspected.fetch_add(1, Relaxed);
+        if pkt.frag.is_some_and(|f| f.offset != 0) {
+            return self.undecided(Verdict::Accept);
+        }
+        let (key, side) = FlowKey::of(pkt);
+        self.on_flow(key, side, now, |st, dir| {
+            st.count(dir, pkt.ip_len, now);
+            self.undecided(Verdict::Accept)
+        })
     }
 
     fn first_fragment(&self, pkt: &Packet<'_>, id: FragId, now: u64) -> PacketVerdict {
@@ -384,13 +405,16 @@ impl Engine {
             if st.label.is_none() && st.decision == Decision::Pending {
                 st.label = matcher::settle(&sigs, &st.progress).cloned();
             }
-            FlowRecord::new(&k, &st)
+            let inspected = self.policy.transports.inspects(k.proto());
+            FlowRecord::new(&k, &st, inspected)
         }));
     }
 
     /// Visit the records of every flow tracked now, without ending them (for counters).
     pub fn for_each_flow(&self, mut f: impl FnMut(FlowRecord)) {
-        self.table.for_each(|k, st| f(FlowRecord::new(k, st)));
+        let t = self.policy.transports;
+        self.table
+            .for_each(|k, st| f(FlowRecord::new(k, st, t.inspects(k.proto()))));
     }
 }
 

@@ -118,7 +118,7 @@ fn engine_config(
     let ns = 1_000_000_000u64;
     Ok(EngineConfig {
         table: TableConfig {
-            max_flows: args.max_flows,
+            max_flows: usize::try_from(args.max_flows).unwrap_or(usize::MAX),
             udp_timeout: args.udp_timeout.saturating_mul(ns),
             tcp_timeout: args.tcp_timeout.saturating_mul(ns),
             ..TableConfig::default()
@@ -131,6 +131,7 @@ fn engine_config(
                 cli::OnOverflow::Accept => Verdict::Accept,
                 cli::OnOverflow::Drop => Verdict::Drop,
             },
+            transports: args.transport,
             marks,
             ..Policy::default()
         },

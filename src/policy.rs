@@ -20,6 +20,44 @@ impl Verdict {
     }
 }
 
+/// The transports nfdpi inspects. The default ruleset queues UDP only, so by default only UDP is
+/// inspected; flows of another transport are reported as `uninspected` and never decided, which
+/// is what the live daemon does with them (it never sees them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Transports {
+    pub udp: bool,
+    pub tcp: bool,
+}
+
+impl Default for Transports {
+    fn default() -> Self {
+        Transports {
+            udp: true,
+            tcp: false,
+        }
+    }
+}
+
+impl Transports {
+    /// Whether packets of IP protocol `proto` (17 UDP, 6 TCP) are inspected.
+    pub fn inspects(&self, proto: u8) -> bool {
+        match proto {
+            crate::packet::UDP => self.udp,
+            crate::packet::TCP => self.tcp,
+            _ => false,
+        }
+    }
+
+    /// `udp`, `tcp` or `udp,tcp`, as `--transport` takes it.
+    pub fn name(&self) -> &'static str {
+        match (self.udp, self.tcp) {
+            (true, true) => "udp,tcp",
+            (false, true) => "tcp",
+            _ => "udp",
+        }
+    }
+}
+
 /// Default budget: 10 KiB of IP bytes, both directions.
 pub const DEFAULT_BUDGET: u64 = 10 * 1024;
 
@@ -86,6 +124,8 @@ pub struct Policy {
     pub on_overflow: Verdict,
     /// Verdict for a packet nfdpi cannot parse, or that is not UDP/TCP. Default accept.
     pub on_unparsed: Verdict,
+    /// The transports inspected; packets of the others pass uninspected (UDP only by default).
+    pub transports: Transports,
     pub marks: MarkLayout,
 }
 
@@ -97,6 +137,7 @@ impl Default for Policy {
             deny: Vec::new(),
             on_overflow: Verdict::Accept,
             on_unparsed: Verdict::Accept,
+            transports: Transports::default(),
             marks: MarkLayout::default(),
         }
     }

@@ -80,7 +80,7 @@ const TABLE_HEADER: [&str; 10] = [
     "BYTES",
     "SIGNATURE",
 ];
-const WIDTHS: [usize; 9] = [5, 21, 21, 16, 7, 6, 8, 7, 9];
+const WIDTHS: [usize; 9] = [5, 21, 21, 16, 11, 6, 8, 7, 9];
 
 impl<W: Write> Report<W> {
     pub fn new(out: W, format: Format) -> Self {
@@ -144,11 +144,11 @@ impl<W: Write> Report<W> {
                 String::new()
             }
         )?;
-        let verdicts = ["accept", "drop", "pending"];
+        let verdicts = ["accept", "drop", "pending", "uninspected"];
         writeln!(
             out,
-            "{:<20} {:>8} {:>8} {:>8} {:>8}",
-            "PROTOCOL", "FLOWS", "ACCEPT", "DROP", "PENDING"
+            "{:<20} {:>8} {:>8} {:>8} {:>8} {:>11}",
+            "PROTOCOL", "FLOWS", "ACCEPT", "DROP", "PENDING", "UNINSPECTED"
         )?;
         let mut rows: Vec<_> = summary.by_protocol.iter().collect();
         rows.sort_by_key(|(name, v)| {
@@ -159,12 +159,13 @@ impl<W: Write> Report<W> {
             let total: u64 = v.values().sum();
             writeln!(
                 out,
-                "{:<20} {:>8} {:>8} {:>8} {:>8}",
+                "{:<20} {:>8} {:>8} {:>8} {:>8} {:>11}",
                 name,
                 total,
                 get(verdicts[0]),
                 get(verdicts[1]),
-                get(verdicts[2])
+                get(verdicts[2]),
+                get(verdicts[3])
             )?;
         }
         let c = |k: &str| summary.counters.get(k).copied().unwrap_or(0);

@@ -45,6 +45,9 @@ counters! {
     non_ip,
     /// IP packets that are neither UDP nor TCP (ICMP, ESP, GRE…): not tracked.
     other_ip,
+    /// UDP/TCP packets of a transport nfdpi does not inspect (`--transport`): passed, counted in
+    /// their flow, never decided.
+    uninspected,
     /// IP fragments seen.
     fragments,
     /// Fragments whose first fragment never came (or the fragment table was full).

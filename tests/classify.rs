@@ -379,6 +379,48 @@ fn fragments_count_toward_their_flow_and_make_no_flow_of_their_own() {
     );
 }
 
+/// Offline says what live does: the default ruleset queues UDP only, so by default no TCP flow is
+/// inspected, budgeted or cut (teams.pcap's TCP/443 flows used to be reported as `drop`); with
+/// `--transport udp,tcp` (the ruleset's option too) they are, and UDP flows are unchanged.
+#[test]
+fn only_the_inspected_transports_are_decided() {
+    let Some(cap) = common::capture(
+        "ndpi/teams.pcap",
+        "only_the_inspected_transports_are_decided",
+    ) else {
+        return;
+    };
+    let default = flows(&classify(&[], &[&cap]));
+    let both = flows(&classify(&["--transport", "udp,tcp"], &[&cap]));
+    let tcp_only = flows(&classify(&["--transport", "tcp"], &[&cap]));
+    let by = |f: &[Value], t: &str, v: &str| {
+        f.iter()
+            .filter(|r| r["transport"] == t && r["verdict"] == v)
+            .count()
+    };
+    let tcp = default.iter().filter(|r| r["transport"] == "tcp").count();
+    assert!(tcp > 0);
+    assert_eq!(by(&default, "tcp", "uninspected"), tcp);
+    assert_eq!(by(&default, "udp", "uninspected"), 0);
+    assert!(
+        by(&both, "tcp", "drop") > 0,
+        "big TCP flows are cut when TCP is inspected"
+    );
+    assert_eq!(by(&both, "tcp", "uninspected"), 0);
+    let udp = |f: &[Value]| -> Vec<String> {
+        f.iter()
+            .filter(|r| r["transport"] == "udp")
+            .map(Value::to_string)
+            .collect()
+    };
+    assert_eq!(udp(&default), udp(&both));
+    assert_eq!(
+        by(&tcp_only, "udp", "uninspected"),
+        udp(&default).len(),
+        "--transport tcp leaves UDP uninspected"
+    );
+}
+
 #[test]
 fn quickstart_flows() {
     let out = classify(&[], &[&shipped("quickstart.pcap")]);
@@ -410,8 +452,13 @@ fn quickstart_flows() {
         108,
         0,
     );
+    // TCP is not inspected by default (the default ruleset queues UDP only): it passes.
     let tcp = flow(&f, &format!("{h}:51000"), "203.0.113.80:80");
     assert_eq!(tcp["transport"].as_str(), Some("tcp"));
+    assert_flow(tcp, "uninspected", None, 6, 320, 0);
+    let out = classify(&["--transport", "udp,tcp"], &[&shipped("quickstart.pcap")]);
+    let f = flows(&out);
+    let tcp = flow(&f, &format!("{h}:51000"), "203.0.113.80:80");
     assert_flow(tcp, "pending", None, 6, 320, 0);
     assert_flow(
         flow(&f, &format!("{h}:40000"), "203.0.113.5:7000"),

@@ -71,8 +71,16 @@ fn table() -> Vec<Expect> {
 /// protocol, both endpoint orders.
 fn classify(path: &Path, extra: &[String]) -> BTreeMap<(String, String, String), String> {
     let mut cmd = nfdpi();
-    cmd.args(["classify", "--format", "jsonl", "--signatures"])
-        .arg(common::root().join("signatures"));
+    // Both transports: these lines test the signatures, not which transports are inspected.
+    cmd.args([
+        "classify",
+        "--transport",
+        "udp,tcp",
+        "--format",
+        "jsonl",
+        "--signatures",
+    ])
+    .arg(common::root().join("signatures"));
     for e in extra {
         cmd.arg("--signatures").arg(common::root().join(e));
     }
