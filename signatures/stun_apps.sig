@@ -28,6 +28,15 @@ protocol TelegramVoip id 355 category VoIP
     # telegram_videocall.pcapng, 91.108.9.35:1400 -> 192.168.12.169:40643 (401 to an Allocate, REALM telegram.org)
     example match 011300482112a44247467134595a7071793741440009001000000401556e617574686f72697a656400150010656162303663366466366632666264300014000c74656c656772616d2e6f7267802200044e6f6e658028000463b639df
 
+  # STUN with Telegram's relays: nDPI names a STUN flow TelegramVoip once the flow is known to be
+  # Telegram's (its address list); the networks are telegram.sig's (Telegram's published list).
+  rule telegram-relay-stun
+    priority 2
+    transport udp
+    packet within 5
+    ip 91.105.192.0/23, 91.108.4.0/22, 91.108.8.0/22, 91.108.12.0/22, 91.108.16.0/22, 91.108.20.0/22, 91.108.56.0/22, 95.161.64.0/20, 149.154.160.0/20, 185.76.151.0/24, 2001:67c:4e8::/48, 2001:b28:f23c::/47, 2001:b28:f23f::/48, 2a0a:f280::/32
+    stun
+
 protocol Zoom id 189 category Video
   # Zoom's STUN messages carry its own attribute types 0x0101 and 0x0103.
   rule zoom-stun-attributes

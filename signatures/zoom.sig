@@ -39,6 +39,18 @@ protocol Zoom id 189 category Video
     # zoom.pcap, 109.94.160.99:8801 -> 192.168.1.117:58327 (the answer to the hello above)
     example match 0200017d464d35fffda234495d0d6d3b51e896005a0e3e007a002a0000000000000000
 
+  # A peer-to-peer call (two participants) skips the routers: the first datagram is a Zoom media
+  # encapsulation of type 0x1F (`1F 02 01`), a 24-byte header, two length-prefixed strings (an
+  # address, an identifier) and four zero bytes at the end (nDPI's zoom.c; 56 bits here). No
+  # shared capture holds one.
+  rule p2p-hello
+    transport udp
+    packet within 2
+    len >= 37
+    u16@0 == 0x1f02
+    u8@2 == 0x01
+    u32@-4 == 0
+
   rule meeting-servers
     priority 2
     transport udp
