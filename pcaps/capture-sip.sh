@@ -3,14 +3,17 @@
 # Net::SIP (Debian's libnet-sip-perl): a UAS namespace runs a registrar (port 5060) and a callee
 # (port 5062) that answers every call and echoes its RTP; the UAC namespace REGISTERs, sends an
 # OPTIONS to the callee, places an INVITE with 1 s of PCMU RTP, and hangs up with BYE; the same
-# again over IPv6. Writes pcaps/sip-netsip.pcap.
-# Needs root, iproute2, tcpdump and libnet-sip-perl (apt-get install libnet-sip-perl tcpdump).
+# again over IPv6. Then a second implementation: two baresip user agents (ports 5070 and 5072),
+# one auto-answering, call each other for about 1.5 s of PCMU RTP/RTCP and hang up with BYE.
+# Writes pcaps/sip-netsip.pcap.
+# Needs root, iproute2, tcpdump, python3, libnet-sip-perl and baresip-core
+# (apt-get install libnet-sip-perl baresip-core tcpdump).
 set -eu
 out=${1:-$(dirname "$0")/sip-netsip.pcap}
 a=nfdpi-sig-voip-uac b=nfdpi-sig-voip-uas
 dir=$(mktemp -d)
 cleanup() {
-    for f in uas4 uas6 tcpdump; do
+    for f in uas4 uas6 bob tcpdump; do
         [ -f "$dir/$f.pid" ] && kill "$(cat "$dir/$f.pid")" 2>/dev/null || true
     done
     ip netns del $a 2>/dev/null || true
@@ -78,6 +81,40 @@ echo $! > "$dir/uas6.pid"
 sleep 1
 ip netns exec $a perl "$dir/uac.pl" 10.97.0.1 10.97.0.2
 ip netns exec $a perl "$dir/uac.pl" fd97::1 fd97::2
+
+# baresip: a caller and an auto-answering callee, the tone read from a small 8 kHz WAV file.
+python3 -c "
+import math, struct, wave
+w = wave.open('$dir/tone.wav', 'wb'); w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000)
+w.writeframes(b''.join(struct.pack('<h', int(8000 * math.sin(i / 3.0))) for i in range(24000)))
+w.close()"
+baresip_conf() { # dir, listen address, user, extra account parameters
+    mkdir -p "$1"
+    cat > "$1/config" <<CONF
+poll_method epoll
+sip_listen $2
+sip_trans_def udp
+audio_player aufile,$1/received.wav
+audio_source aufile,$dir/tone.wav
+audio_alert aufile,/dev/null
+module_path /usr/lib/baresip/modules
+module g711.so
+module aufile.so
+module_app account.so
+module_app menu.so
+rtp_ports 20000-20100
+CONF
+    echo "<sip:$3@${2%:*}>;regint=0$4" > "$1/accounts"
+    : > "$1/contacts"
+}
+baresip_conf "$dir/bob" 10.97.0.2:5072 bob ";answermode=auto"
+baresip_conf "$dir/alice" 10.97.0.1:5070 alice ""
+ip netns exec $b baresip -f "$dir/bob" -t 5 >"$dir/bob.log" 2>&1 </dev/null &
+echo $! > "$dir/bob.pid"
+sleep 1
+ip netns exec $a baresip -f "$dir/alice" -e "/dial sip:bob@10.97.0.2:5072" -t 2 \
+    >"$dir/alice.log" 2>&1 </dev/null
+wait "$(cat "$dir/bob.pid")" 2>/dev/null || true
 sleep 1
 kill "$(cat "$dir/tcpdump.pid")"; wait "$(cat "$dir/tcpdump.pid")" 2>/dev/null || true
 cp "$dir/cap.pcap" "$out"
