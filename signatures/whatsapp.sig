@@ -1,5 +1,5 @@
-# WhatsApp calls: STUN/TURN with WhatsApp's own message types 0x0800-0x0802 (with the magic
-# cookie) or its attributes 0x4000-0x4004 and 0x4007.
+# WhatsApp calls: STUN/TURN with WhatsApp's own message types 0x0800-0x0802 and 0x0804-0x0805
+# (with the magic cookie) or its attributes 0x4000-0x4004 and 0x4007.
 
 protocol WhatsAppCall id 45 category VoIP
   rule whatsapp-stun-types
@@ -8,6 +8,16 @@ protocol WhatsAppCall id 45 category VoIP
     packet within 5
     u16@0 in 0x0800..0x0802
     stun cookie
+
+  # Types 0x0804 and 0x0805 (nDPI's current list; no shared capture holds one): the STUN
+  # header written out, as `stun` accepts only 0x0800-0x0802 among WhatsApp's types.
+  rule whatsapp-stun-types-0804
+    priority 2
+    transport udp
+    packet within 5
+    u16@0 in {0x0804, 0x0805}
+    u32@4 == 0x2112a442
+    len == u16@2 + 20
 
   rule whatsapp-stun-attributes
     priority 2
