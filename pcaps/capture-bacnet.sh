@@ -7,7 +7,7 @@
 # tcpdump and Python with bacpypes3 (pip install bacpypes3; set PYTHON to an interpreter that
 # has it). All traffic stays on the veth pair; both namespaces are removed on exit.
 set -eu
-out=${1:-$(dirname "$0")/bacnet-bacpypes3.pcap}
+out=$(realpath -m "${1:-$(dirname "$0")/bacnet-bacpypes3.pcap}")
 py=${PYTHON:-python3}
 a=nfdpi-sig-iot-bac-c b=nfdpi-sig-iot-bac-d
 dir=$(mktemp -d)
@@ -33,6 +33,8 @@ for n in $a $b; do ip -n $n link set lo up; done
 ip -n $a link set sgiot-bac0 up
 ip -n $b link set sgiot-bac1 up
 
+# bacpypes3's console keeps a command history file in the working directory: use the temporary one.
+cd "$dir"
 ip netns exec $a tcpdump -i sgiot-bac0 -U -s 0 -w "$dir/cap.pcap" udp 2>"$dir/tcpdump.log" &
 echo $! > "$dir/tcpdump.pid"
 sleep 1
