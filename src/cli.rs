@@ -141,6 +141,10 @@ pub struct ClassifyArgs {
     /// Also write the summary as a final JSON object (`"summary": true`) on standard output.
     #[arg(long)]
     pub summary: bool,
+    /// Classify GRE, VXLAN, GTP-U and CAPWAP tunnels as the live daemon does (the outer flow)
+    /// instead of reporting the flows inside them (as nDPI does, the default).
+    #[arg(long)]
+    pub no_decapsulate: bool,
     /// Worker threads: several captures are classified side by side, one per thread (a single
     /// capture is read by one thread). The output is identical for any count.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]

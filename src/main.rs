@@ -147,7 +147,7 @@ fn classify(args: cli::ClassifyArgs) -> ExitCode {
     let cfg = match engine_config(&args.policy, &sigs, MarkLayout::default()) {
         // Offline, flows inside tunnels are reported as nDPI reports them.
         Ok(c) => EngineConfig {
-            decapsulate: true,
+            decapsulate: !args.no_decapsulate,
             ..c
         },
         Err(e) => {
