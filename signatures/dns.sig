@@ -1,13 +1,18 @@
 # DNS (RFC 1035) and its link-local relatives mDNS (RFC 6762) and LLMNR (RFC 4795).
-# A query or response header: opcode 0 (QUERY), 1 to 16 questions, room for a question.
+# A query or response header: opcode 0 (QUERY), the reserved Z bit clear, 1 to 16 questions
+# (mDNS answers may have none), fewer than 256 answer, authority and additional records (a
+# datagram cannot hold more), room for a question.
 
 protocol DNS id 5 category Network
   rule dns-udp
     transport udp
     port 53
     len >= 17
-    u16@2 & 0x7800 == 0
+    u16@2 & 0x7840 == 0
     u16@4 in 1..16
+    u8@6 == 0
+    u8@8 == 0
+    u8@10 == 0
     # KakaoTalk_talk.pcap, 10.24.82.188:25223 -> 10.188.1.1:53
     example match 629801000001000000000000046d7174740866616365626f6f6b03636f6d0000010001
     # anyconnect-vpn.pcap, 10.0.0.227:61328 -> 239.255.255.250:1900 (SSDP) (first 96 of 174 bytes)
@@ -28,7 +33,11 @@ protocol MDNS id 8 category Network
     transport udp
     port 5353
     len >= 12
-    u16@2 & 0x7800 == 0
+    u16@2 & 0x7840 == 0
+    u8@4 == 0
+    u8@6 == 0
+    u8@8 == 0
+    u8@10 == 0
     # anyconnect-vpn.pcap, 10.0.0.213:5353 -> 224.0.0.251:5353
     example match 0000000000030000000000010f5f636f6d70616e696f6e2d6c696e6b045f746370056c6f63616c00000c8001085f686f6d656b6974c01c000c80010c5f736c6565702d70726f7879045f756470c021000c800100002905a00000119400120004000e009a3a810e468ec818810e468ec8
 
@@ -37,7 +46,10 @@ protocol LLMNR id 154 category Network
     transport udp
     port 5355
     len >= 17
-    u16@2 & 0x7800 == 0
+    u16@2 & 0x7840 == 0
     u16@4 in 1..16
+    u8@6 == 0
+    u8@8 == 0
+    u8@10 == 0
     # gnutella.pcap, [fe80::c50d:519f:96a4:e108]:63717 -> [ff02::1:3]:5355
     example match 035c000000010000000000000b4d534544474557494e31300000ff0001
