@@ -2,12 +2,16 @@
 # names NetFlow, and sFlow v2/v4/v5. Exporters send to a collector, usually one-way.
 
 protocol NetFlow id 128 category Network
-  # v5: version 5, 1-30 records of 48 bytes after a 24-byte header.
+  # v5: version 5, 1-30 records of 48 bytes after a 24-byte header; the first record ends
+  # with two bytes of zero padding.
   rule netflow-v5
     transport udp
     u16@0 == 5
     u16@2 in 1..30
+    u16@70 == 0
     len in {72, 120, 168, 216, 264, 312, 360, 408, 456, 504, 552, 600, 648, 696, 744, 792, 840, 888, 936, 984, 1032, 1080, 1128, 1176, 1224, 1272, 1320, 1368, 1416, 1464}
+    # netflow-pmacct.pcap (pcaps/capture-infra.sh), pmacct 10.97.0.1:35693 -> 10.97.0.2:2055 (3 records)
+    example match 0005000300000f8f6b0d699d0acebd2800000000000000000a6100010a6100020000000000000000000000010000002f0000076800000768a5cc00450000110000000000000000000a6100010a610002000000000000000000000006000000c00000077000000770a5cc9ef40000110000000000000000000a6100020a61000100000000000000000000000600000c7800000770000007709ef4a5cc000011000000000000000000
 
   # v9: version 9, a 20-byte header, then flowsets (id 0 template, 1 options template, 256 and
   # up data) whose length fits the datagram. A template flowset names the flow at once; data
@@ -18,6 +22,8 @@ protocol NetFlow id 128 category Network
     u16@20 in {0, 1}
     u16@22 >= 8
     len >= u16@22 + 20
+    # netflow-pmacct.pcap, pmacct 10.97.0.1:44313 -> 10.97.0.2:2055 (a template flowset, first 96 bytes)
+    example match 0009000700000f7a6b0d69a60000000100000000000000400400000e00990008009800080001000800020008003c0001000a0004000e0004003d000100080004000c000400070002000b00020006000100040001000000400401000e00990008
 
   rule netflow-v9-data
     transport udp
