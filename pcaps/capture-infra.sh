@@ -1,13 +1,15 @@
 #!/bin/sh
 # Capture real network-service traffic between two network namespaces this script creates and
-# removes: FreeRADIUS (authentication, accounting, status), tftpd-hpa with the tftp-hpa client
-# (reads in both modes, a write, a missing file, IPv6, options from BusyBox's client), pmacct exporting NetFlow v5, v9,
-# IPFIX and sFlow, memcached over UDP, and OpenLDAP's slapd with ldapsearch (LDAP over TCP).
-# Writes pcaps/radius-freeradius.pcap, tftp-hpa.pcap, netflow-pmacct.pcap,
-# memcached-udp.pcap and ldap-slapd.pcap (or into the directory given as $1).
-# Needs root, iproute2, tcpdump, python3 and Debian's freeradius freeradius-utils tftpd-hpa
-# tftp-hpa busybox pmacct memcached libmemcached-tools slapd ldap-utils. All traffic stays on the veth
-# pair.
+# removes: FreeRADIUS (authentication, accounting, status); tftpd-hpa with the tftp-hpa client
+# (reads in both modes, a write, a missing file, IPv6) and BusyBox's client (options); pmacct
+# exporting NetFlow v5, v9, IPFIX and sFlow; memcached over UDP; OpenLDAP's slapd with
+# ldapsearch (LDAP over TCP); mactelnetd and mndp (MikroTik discovery); ipmitool (IPMI over
+# LAN, unanswered). Writes radius-freeradius.pcap, tftp-hpa.pcap, netflow-pmacct.pcap,
+# memcached-udp.pcap, ldap-slapd.pcap, mndp-mactelnet.pcap and rmcp-ipmitool.pcap into pcaps/
+# (or the directory given as $1). Needs root, iproute2, util-linux, tcpdump, python3 and
+# Debian's freeradius freeradius-utils tftpd-hpa tftp-hpa busybox pmacct memcached
+# libmemcached-tools slapd ldap-utils mactelnet-server mactelnet-client ipmitool. All traffic
+# stays on the veth pair between the two namespaces.
 set -eu
 outdir=${1:-$(dirname "$0")}
 c=nfdpi-sig-infra-c s=nfdpi-sig-infra-s
@@ -37,6 +39,9 @@ ip -n $s addr add $S6/64 dev sinfra-s nodad
 for n in $c $s; do ip -n $n link set lo up; done
 ip -n $c link set sinfra-c up
 ip -n $s link set sinfra-s up
+# a default route, so that the limited broadcast 255.255.255.255 can leave (MNDP)
+ip -n $c route add default dev sinfra-c
+ip -n $s route add default dev sinfra-s
 cl="ip netns exec $c"
 sv="ip netns exec $s"
 
@@ -196,3 +201,20 @@ printf 'dn: dc=nfdpi,dc=test\nobjectClass: dcObject\nobjectClass: organization\n
 $cl ldapsearch -x -H "ldap://[$S6]" -D cn=admin,dc=nfdpi,dc=test -w nfdpi-ldap-pass -b dc=nfdpi,dc=test
 $cl ldapsearch -x -H ldap://$S -D cn=admin,dc=nfdpi,dc=test -w wrong -b dc=nfdpi,dc=test || true
 stop_capture ldap-slapd
+
+# MikroTik neighbour discovery (MNDP, UDP 5678): mactelnetd announces itself to the limited
+# broadcast address; the mndp client asks for announcements and listens.
+start_capture mndp-mactelnet "udp port 5678"
+# (in a UTS namespace of its own, so that it announces a made-up host name, not this one)
+$sv unshare --uts sh -c 'hostname nfdpi-mndp; exec mactelnetd -f' > "$dir/mactelnetd.log" 2>&1 &
+pids="$pids $!"
+$cl timeout 4 mndp > "$dir/mndp.log" 2>&1 || true
+stop_capture mndp-mactelnet
+
+# IPMI over LAN (RMCP, UDP 623): ipmitool asking a BMC for its status, with IPMI 1.5 ("lan")
+# and IPMI 2.0 RMCP+ ("lanplus") sessions. No BMC answers: one-sided flows of retries.
+start_capture rmcp-ipmitool "udp port 623"
+$cl ipmitool -I lan -H $S -U admin -P nfdpi -R 2 -N 1 chassis status > /dev/null 2>&1 || true
+$cl ipmitool -I lanplus -H $S -U admin -P nfdpi -R 2 -N 1 chassis status > /dev/null 2>&1 || true
+stop_capture rmcp-ipmitool
+
