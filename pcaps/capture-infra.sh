@@ -4,12 +4,13 @@
 # (reads in both modes, a write, a missing file, IPv6) and BusyBox's client (options); pmacct
 # exporting NetFlow v5, v9, IPFIX and sFlow; memcached over UDP; OpenLDAP's slapd with
 # ldapsearch (LDAP over TCP); mactelnetd and mndp (MikroTik discovery); ipmitool (IPMI over
-# LAN, unanswered). Writes radius-freeradius.pcap, tftp-hpa.pcap, netflow-pmacct.pcap,
-# memcached-udp.pcap, ldap-slapd.pcap, mndp-mactelnet.pcap and rmcp-ipmitool.pcap into pcaps/
+# LAN, unanswered); a Samba AD domain controller answering `net ads lookup` (CLDAP).
+# Writes radius-freeradius.pcap, tftp-hpa.pcap, netflow-pmacct.pcap, memcached-udp.pcap,
+# ldap-slapd.pcap, mndp-mactelnet.pcap, rmcp-ipmitool.pcap and cldap-samba.pcap into pcaps/
 # (or the directory given as $1). Needs root, iproute2, util-linux, tcpdump, python3 and
 # Debian's freeradius freeradius-utils tftpd-hpa tftp-hpa busybox pmacct memcached
-# libmemcached-tools slapd ldap-utils mactelnet-server mactelnet-client ipmitool. All traffic
-# stays on the veth pair between the two namespaces.
+# libmemcached-tools slapd ldap-utils mactelnet-server mactelnet-client ipmitool samba
+# samba-ad-dc. All traffic stays on the veth pair between the two namespaces.
 set -eu
 outdir=${1:-$(dirname "$0")}
 c=nfdpi-sig-infra-c s=nfdpi-sig-infra-s
@@ -19,7 +20,9 @@ chmod 755 "$dir"
 pids=""
 cleanup() {
     for p in $pids; do kill "$p" 2>/dev/null || true; done
-    [ -f "$dir/slapd.pid" ] && kill "$(cat "$dir/slapd.pid")" 2>/dev/null || true
+    for f in "$dir"/*.tcpdump.pid "$dir/slapd.pid" "$dir/samba/run/samba.pid"; do
+        [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
+    done
     ip netns del $c 2>/dev/null || true
     ip netns del $s 2>/dev/null || true
     rm -rf "$dir"
@@ -54,6 +57,7 @@ start_capture() {
 stop_capture() {
     sleep 1
     kill "$(cat "$dir/$1.tcpdump.pid")"
+    rm -f "$dir/$1.tcpdump.pid"
     sleep 1
     cp "$dir/$1.pcap" "$outdir/$1.pcap"
     echo "wrote $outdir/$1.pcap"
@@ -217,4 +221,29 @@ start_capture rmcp-ipmitool "udp port 623"
 $cl ipmitool -I lan -H $S -U admin -P nfdpi -R 2 -N 1 chassis status > /dev/null 2>&1 || true
 $cl ipmitool -I lanplus -H $S -U admin -P nfdpi -R 2 -N 1 chassis status > /dev/null 2>&1 || true
 stop_capture rmcp-ipmitool
+
+# Connectionless LDAP (CLDAP, UDP 389): a Samba Active Directory domain controller provisioned
+# into the temporary directory (only its CLDAP and LDAP services run; slapd is stopped first:
+# both want TCP 389) answers the domain controller locator's "LDAP ping" that `net ads lookup`
+# sends.
+kill "$(cat "$dir/slapd.pid")"
+rm -f "$dir/slapd.pid"
+samba-tool domain provision --realm=NFDPI.TEST --domain=NFDPI --server-role=dc \
+    --dns-backend=NONE --adminpass='Nfdpi-Pass1!' --targetdir="$dir/samba" \
+    --host-ip=$S --host-name=nfdpidc > "$dir/provision.log" 2>&1
+mkdir -p "$dir/samba/run"
+sed -i "s|^\tserver services = .*|\tserver services = cldap, ldap\n\tinterfaces = $S\n\tbind interfaces only = yes\n\tpid directory = $dir/samba/run|; s|^\tlog file = .*|\tlog file = $dir/samba/log.%m|" \
+    "$dir/samba/etc/smb.conf"
+$sv samba -i -M single -s "$dir/samba/etc/smb.conf" > "$dir/samba.log" 2>&1 &
+pids="$pids $!"
+# wait (at most 60 s) until the domain controller answers CLDAP, before capturing
+n=0
+until $cl net ads lookup -S $S -s /dev/null > /dev/null 2>&1; do
+    n=$((n + 1)); [ $n -lt 30 ] || { echo "samba does not answer CLDAP:" >&2; cat "$dir/samba.log" "$dir"/samba/log.* >&2; exit 1; }
+    sleep 2
+done
+start_capture cldap-samba "udp port 389"
+$cl net ads lookup -S $S -s /dev/null > /dev/null
+$cl net ads lookup -S $S -s /dev/null --realm=NFDPI.TEST > /dev/null
+stop_capture cldap-samba
 
