@@ -25,6 +25,10 @@ protocol LDAP id 112 category System
     len == u8@1 + 2
     u16@2 == 0x0202
     u8@6 in {0x63, 0x64, 0x65}
+    # cldap-samba.pcap (pcaps/capture-infra.sh), net ads lookup 10.97.0.1 -> Samba DC 10.97.0.2:389 (searchRequest, message id 2 bytes)
+    example match 304102023d18633b04000a01000a0100020100020100010100a01ca30d04054e74566572040406000000a30b0403414143040400000000300a04084e65744c6f676f6e
+    # snmp-netsnmp.pcap, a v1 get-request: BER too, but a community string follows the version
+    example nomatch 303702010004067075626c6963a02a020475f27159020100020100301c300c06082b060102010101000500300c06082b060102010103000500
 
   rule cldap-short-id3
     transport udp
@@ -164,6 +168,8 @@ protocol LDAP id 112 category System
     len >= u8@1 + 2
     u16@2 == 0x0201
     u8@5 in {0x60, 0x61, 0x63, 0x64, 0x65, 0x77, 0x78}
+    # ldap-slapd.pcap (pcaps/capture-infra.sh), ldapsearch -> slapd 10.97.0.2:389 (anonymous bindRequest)
+    example match 300c020101600702010304008000
 
   rule ldap-short-id2
     transport tcp
