@@ -22,23 +22,28 @@ Mark layout (defaults; bits outside --mark-mask are never touched):
 Pending packets carry no nfdpi bits.
 
 Needs CAP_NET_ADMIN (exit 2 with an explanation without it). Install the rules first:
-  nfdpi iptables --queues 0 | iptables-restore --noflush
+  nfdpi iptables --queues 0 | sh
 
 Signals: SIGHUP reloads the signatures (a broken set is refused, the old one stays);
 SIGUSR1 logs the counters; SIGTERM/SIGINT verdict what is in hand, unbind, print the final
 counters and `verdicted=N` on stderr, and exit 0.
 
-Exit codes: 0 stopped by a signal; 1 runtime failure; 2 missing privilege, busy queue,
-unknown --user, bad option or signature error.";
+Exit codes: 0 stopped by a signal (also during start-up); 1 runtime failure; 2 missing
+privilege, busy queue, unknown --user, an option outside its range, or a signature error.";
 
 const IPTABLES_HELP: &str = "\
-Apply with: nfdpi iptables [OPTIONS] | iptables-restore --noflush
-            nfdpi iptables --ipv6 [OPTIONS] | ip6tables-restore --noflush
-            nfdpi iptables --nft [OPTIONS] | nft -f -
-Only nfdpi's own chain NFDPI (or table inet nfdpi) is created and flushed; one jump is inserted
-at the top of the hooked chain. Order: save a returning packet's own mark to the connection
-first, then restore the connection mark for the other packets, accept/drop decided flows,
-queue the rest.";
+Install:  nfdpi iptables [OPTIONS] | sh            (again: replaces the chain, keeps one jump)
+          nfdpi iptables --ipv6 [OPTIONS] | sh
+Remove:   nfdpi iptables --remove [--ipv6] | sh    (every nfdpi jump and chain of that family)
+nftables: nfdpi iptables --nft [OPTIONS] | sh      (table inet nfdpi, replaced whole)
+Rules files: --format restore prints iptables-restore (or nft -f) input instead.
+
+nfdpi can only take away: its chain NFDPI lives in the security table, which runs after the
+filter table at every hook, and the jump is appended. A packet reaches nfdpi only after the
+operator's rules let it through; nfdpi returns it, drops it, or queues it, and an accept at the
+queue (pending flow, no daemon, full queue) ends only the security table's traversal. Order in
+the chain: save a returning packet's own mark to the connection first, then restore the
+connection mark for the other packets, return/drop decided flows, queue the rest.";
 
 /// Deep-packet inspection behind iptables' NFQUEUE: lets new UDP flows pass for their first
 /// bytes while it reads them, lets identified protocols through for good, and cuts the rest.
@@ -171,7 +176,8 @@ pub enum VerdictMode {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Queue numbers: `0` or a range `0-3`. One receive thread per queue.
+    /// Queue numbers: `0` or a range `0-3` (0-65535, at most 256 queues). One receive thread
+    /// per queue.
     #[arg(long, default_value = "0", value_parser = parse_queues)]
     pub queues: QueueRange,
     /// How decided packets are handed back to the kernel.
@@ -180,8 +186,9 @@ pub struct RunArgs {
     /// Let the kernel accept packets when the queue is full (default on).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, value_name = "BOOL")]
     pub fail_open: bool,
-    /// Kernel queue length, packets.
-    #[arg(long, default_value_t = 4096)]
+    /// Kernel queue length, packets (1-1048576). The default is long enough that the socket
+    /// buffer fills first, so every fail-open pass is counted (see docs/live.md).
+    #[arg(long, default_value_t = 65536, value_parser = clap::value_parser!(u32).range(1..=1_048_576))]
     pub queue_maxlen: u32,
     /// Bits of the packet mark nfdpi may use (hex or decimal); bits outside it are kept.
     #[arg(long, default_value = "0xffff0003", value_parser = parse_u32)]
@@ -192,15 +199,16 @@ pub struct RunArgs {
     /// Mark bit for "decided: drop".
     #[arg(long, default_value = "0x2", value_parser = parse_u32)]
     pub mark_drop: u32,
-    /// Left shift of the 16-bit protocol id in the mark.
-    #[arg(long, default_value_t = 16)]
+    /// Left shift of the 16-bit protocol id in the mark (0-16).
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(0..=16))]
     pub mark_proto_shift: u32,
-    /// Seconds between counter lines in the log.
-    #[arg(long, default_value_t = 60)]
+    /// Seconds between counter lines in the log (1-604800, a week).
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=604_800))]
     pub stats_interval: u64,
-    /// Receive buffer of each queue's netlink socket (SO_RCVBUFFORCE): 8MiB, 512KiB… When it
-    /// overflows, fail-open lets packets through uninspected (counted as fail_open_bypassed).
-    #[arg(long, default_value = "8MiB", value_parser = parse_size)]
+    /// Receive buffer of each queue's netlink socket (SO_RCVBUFFORCE): 64KiB-256MiB, or 0 for
+    /// the kernel's default. When it overflows, fail-open lets packets through uninspected
+    /// (counted exactly as fail_open_bypassed).
+    #[arg(long, default_value = "8MiB", value_parser = parse_socket_buffer)]
     pub socket_buffer: u64,
     /// Switch to this user after binding, keeping only CAP_NET_ADMIN.
     #[arg(long)]
@@ -233,12 +241,23 @@ pub struct IptablesArgs {
     /// Log packets dropped by nfdpi's decision (rate-limited LOG rule).
     #[arg(long)]
     pub log_drops: bool,
-    /// Print an ip6tables-restore ruleset.
+    /// The ip6tables ruleset.
     #[arg(long)]
     pub ipv6: bool,
-    /// Print an nftables table instead (`nft -f`).
+    /// An nftables table (`inet nfdpi`, both families) instead of iptables rules.
     #[arg(long)]
     pub nft: bool,
+    /// Transports to queue: udp, tcp or udp,tcp (`run`/`classify` must inspect the same).
+    #[arg(long, default_value = "udp", value_parser = parse_transports, value_name = "LIST")]
+    pub transport: Transports,
+    /// What to print: `sh`, a script that installs (or removes) idempotently, or `restore`,
+    /// plain iptables-restore / nft -f input for rules files.
+    #[arg(long, value_enum, default_value_t = RulesFormat::Sh)]
+    pub format: RulesFormat,
+    /// Print the commands that take every nfdpi rule and chain of the family away (every hook,
+    /// both transports) instead.
+    #[arg(long)]
+    pub remove: bool,
     /// Mark layout, as for `run`.
     #[arg(long, default_value = "0xffff0003", value_parser = parse_u32)]
     pub mark_mask: u32,
@@ -248,7 +267,18 @@ pub struct IptablesArgs {
     pub mark_drop: u32,
 }
 
-/// An inclusive range of NFQUEUE numbers.
+/// Most queues one daemon reads (one receive thread each), and one ruleset spreads over.
+pub const MAX_QUEUES: usize = 256;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    /// A POSIX sh script: `nfdpi iptables | sh`.
+    Sh,
+    /// iptables-restore (or nft -f) input.
+    Restore,
+}
+
+/// An inclusive range of NFQUEUE numbers, at most [`MAX_QUEUES`] long.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QueueRange {
     pub first: u16,
@@ -275,6 +305,12 @@ pub fn parse_queues(s: &str) -> Result<QueueRange, String> {
     if first > last {
         return Err(format!("queue range `{s}` runs backwards"));
     }
+    let count = usize::from(last - first) + 1;
+    if count > MAX_QUEUES {
+        return Err(format!(
+            "queue range `{s}` has {count} queues; at most {MAX_QUEUES} (one receive thread each)"
+        ));
+    }
     Ok(QueueRange { first, last })
 }
 
@@ -296,6 +332,22 @@ pub fn parse_transports(s: &str) -> Result<Transports, String> {
         }
     }
     Ok(t)
+}
+
+/// Smallest socket buffer `--socket-buffer` accepts (besides 0, the kernel's default).
+pub const MIN_SOCKET_BUFFER: u64 = 64 << 10;
+/// Largest socket buffer `--socket-buffer` accepts, per queue.
+pub const MAX_SOCKET_BUFFER: u64 = 256 << 20;
+
+/// Parse `--socket-buffer`: a size from 64KiB to 256MiB, or 0 for the kernel's default.
+pub fn parse_socket_buffer(s: &str) -> Result<u64, String> {
+    let n = parse_size(s)?;
+    if n != 0 && !(MIN_SOCKET_BUFFER..=MAX_SOCKET_BUFFER).contains(&n) {
+        return Err(format!(
+            "socket buffer `{s}` is {n} bytes; expected 64KiB to 256MiB, or 0 for the kernel's default"
+        ));
+    }
+    Ok(n)
 }
 
 /// Parse a byte size: `10240`, `10KiB`, `10KB`, `1MB`, `1MiB`, `1G` (K/KB = 1000, KiB = 1024).
@@ -407,6 +459,23 @@ mod tests {
         assert_eq!(parse_queues("0-3").map(|q| q.iter().count()), Ok(4));
         assert!(parse_queues("3-0").is_err());
         assert!(parse_queues("x").is_err());
+        assert_eq!(parse_queues("0-255").map(|q| q.iter().count()), Ok(256));
+        assert_eq!(
+            parse_queues("65280-65535").map(|q| q.iter().count()),
+            Ok(256)
+        );
+        let e = parse_queues("0-256").unwrap_err();
+        assert!(e.contains("257 queues; at most 256"), "{e}");
+        assert!(parse_queues("0-65535").is_err());
+    }
+
+    #[test]
+    fn socket_buffers() {
+        assert_eq!(parse_socket_buffer("0"), Ok(0));
+        assert_eq!(parse_socket_buffer("8MiB"), Ok(8 << 20));
+        assert_eq!(parse_socket_buffer("64KiB"), Ok(64 << 10));
+        assert!(parse_socket_buffer("1KiB").is_err());
+        assert!(parse_socket_buffer("1GiB").unwrap_err().contains("256MiB"));
     }
 
     #[test]

@@ -552,11 +552,18 @@ fn iptables(args: cli::IptablesArgs) -> ExitCode {
         log_drops: args.log_drops,
         ipv6: args.ipv6,
         marks,
+        transports: args.transport,
     };
-    let text = if args.nft {
-        rules::nft(&cfg)
-    } else {
-        rules::iptables_restore(&cfg)
+    let format = match args.format {
+        cli::RulesFormat::Sh => rules::Format::Sh,
+        cli::RulesFormat::Restore => rules::Format::Restore,
+    };
+    let text = match rules::render(&cfg, args.nft, format, args.remove) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("nfdpi: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
     };
     match io::stdout().lock().write_all(text.as_bytes()) {
         Ok(()) => ExitCode::SUCCESS,
