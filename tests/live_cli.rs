@@ -1,0 +1,66 @@
+//! `nfdpi run` and `nfdpi iptables` check every numeric option against its documented range
+//! before doing anything: exit 2 and a message naming the option and the range. No root needed.
+
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_nfdpi");
+
+/// Runs nfdpi with `args`; returns (exit code, stderr).
+fn nfdpi(args: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new(BIN).args(args).output().expect("run nfdpi");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn run_options_outside_their_range_are_refused_with_exit_2() {
+    for (args, says) in [
+        (&["--queues", "0-65535"][..], "at most 256"),
+        (&["--queues", "0-256"], "257 queues"),
+        (&["--queues", "3-1"], "runs backwards"),
+        (&["--queue-maxlen", "0"], "1..=1048576"),
+        (&["--queue-maxlen", "1048577"], "1..=1048576"),
+        (&["--stats-interval", "18446744073709551615"], "1..=604800"),
+        (&["--stats-interval", "0"], "1..=604800"),
+        (&["--socket-buffer", "1GiB"], "64KiB to 256MiB"),
+        (&["--socket-buffer", "1KiB"], "64KiB to 256MiB"),
+        (&["--mark-proto-shift", "17"], "0..=16"),
+        (&["--mark-mask", "0x1ffffffff"], "32-bit"),
+        (&["--mark-accept", "0x4"], "--mark-mask"),
+        (&["--mark-accept", "0x2"], "share no bit"),
+    ] {
+        let all = [&["run", "--no-signatures"][..], args].concat();
+        let (code, err) = nfdpi(&all);
+        assert_eq!(code, Some(2), "{all:?}: {err}");
+        assert!(err.contains(says), "{all:?} should say `{says}`: {err}");
+    }
+}
+
+#[test]
+fn iptables_options_outside_their_range_are_refused_with_exit_2() {
+    for (args, says) in [
+        (&["--queues", "0-300"][..], "at most 256"),
+        (&["--transport", "icmp"], "not a transport"),
+        (&["--transport", "udp,"], "not a transport"),
+        (&["--mark-drop", "0x1"], "share no bit"),
+        (&["--remove", "--format", "restore"], "--remove | sh"),
+        (&["--chain", "PREROUTING"], "PREROUTING"),
+    ] {
+        let all = [&["iptables"][..], args].concat();
+        let (code, err) = nfdpi(&all);
+        assert_eq!(code, Some(2), "{all:?}: {err}");
+        assert!(err.contains(says), "{all:?} should say `{says}`: {err}");
+    }
+    // The bounds themselves are accepted.
+    for args in [
+        &["--queues", "0-255"][..],
+        &["--queues", "65280-65535", "--transport", "tcp,udp"],
+        &["--nft", "--remove", "--format", "restore"],
+    ] {
+        let all = [&["iptables"][..], args].concat();
+        let (code, err) = nfdpi(&all);
+        assert_eq!(code, Some(0), "{all:?}: {err}");
+    }
+}
