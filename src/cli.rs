@@ -18,7 +18,8 @@ Mark layout (defaults; bits outside --mark-mask are never touched):
   0x00000001  decided: accept          (--mark-accept)
   0x00000002  decided: drop            (--mark-drop)
   0xffff0000  protocol id << 16        (--mark-proto-shift), 0 when unknown
-  e.g. match Skype_Teams (id 125) with: -m mark --mark 0x007d0000/0xffff0000
+  e.g. match Skype_TeamsCall (id 38) in the filter table, which runs before nfdpi's rules,
+  with -m connmark --mark 0x00260000/0xffff0000 (-m mark at later hooks).
 Pending packets carry no nfdpi bits.
 
 Needs CAP_NET_ADMIN (exit 2 with an explanation without it). Install the rules first:

@@ -64,3 +64,32 @@ fn iptables_options_outside_their_range_are_refused_with_exit_2() {
         assert_eq!(code, Some(0), "{all:?}: {err}");
     }
 }
+
+/// docs/live.md shows the ruleset exactly as `nfdpi iptables --format restore` prints it (the
+/// comments left out), so the documentation cannot drift from the rules.
+#[test]
+fn the_ruleset_in_docs_live_md_is_what_nfdpi_prints() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/live.md"))
+        .expect("docs/live.md");
+    let block: Vec<&str> = doc
+        .split("```rules\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("a ```rules block in docs/live.md")
+        .lines()
+        .collect();
+    let out = Command::new(BIN)
+        .args(["iptables", "--queues", "0", "--chain", "FORWARD", "--format", "restore"])
+        .output()
+        .expect("nfdpi iptables");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let printed: Vec<String> = text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| match (l.find(" -m comment --comment \""), l.find("\" -j ")) {
+            (Some(a), Some(b)) => format!("{}{}", &l[..a], &l[b + 1..]),
+            _ => l.to_string(),
+        })
+        .collect();
+    assert_eq!(block, printed);
+}
