@@ -98,6 +98,16 @@ fn flood(lab: &mut Lab, secs: f64) -> Flood {
     }
 }
 
+/// Wait (at most 15 s) until the daemon has verdicted everything the kernel queued for it.
+fn wait_until_drained(lab: &Lab) {
+    let end = Instant::now() + Duration::from_secs(15);
+    while lab.queue0().is_none_or(|q| q.queue_total > 0) {
+        assert!(Instant::now() < end, "the queue did not drain in 15 s");
+        thread::sleep(Duration::from_millis(50));
+    }
+    thread::sleep(Duration::from_millis(100));
+}
+
 /// A flood of new flows above the daemon's rate: its memory stays bounded, every packet offered
 /// to the queue is accounted for (verdicted by nfdpi or passed by fail-open, counted exactly),
 /// refused flows are counted, and once the flood is over every new flow is inspected again.
@@ -126,7 +136,7 @@ fn live_flood_is_counted_bounded_and_inspection_resumes() {
     // No flow expires during the flood (3 s idle timeout), so each datagram is a new flow that
     // the table either takes or refuses.
     let f = flood(&mut lab, 2.0);
-    thread::sleep(Duration::from_millis(500));
+    wait_until_drained(&lab);
     lab.signal_and_wait(libc::SIGUSR1, "why=\"SIGUSR1\"");
     let log = lab.log_text();
     let c = |name| last_counter(&log, "SIGUSR1", name);
@@ -235,7 +245,7 @@ fn uncounted_with_a_short_queue(lab: &mut Lab) {
         lab.log_text()
     );
     let f = flood(lab, 1.0);
-    thread::sleep(Duration::from_millis(500));
+    wait_until_drained(lab);
     let ids = lab.queued_so_far();
     let offered = lab.offered("iptables") - before;
     lab.signal_and_wait(libc::SIGUSR1, "why=\"SIGUSR1\"");
@@ -301,15 +311,25 @@ fn live_256_queues_start_quickly_and_sigterm_is_answered() {
         return;
     }
     let lab = Lab::new("qs");
+    /// Kills the daemon if the test fails before it stopped.
+    struct Daemon(Child);
+    impl Drop for Daemon {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
     let start = |lab: &Lab| {
-        Command::new("ip")
-            .args(["netns", "exec", &lab.fw, BIN, "run", "--no-signatures"])
-            .args(["--queues", "0-255", "--stats-interval", "3600"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("nfdpi run")
+        Daemon(
+            Command::new("ip")
+                .args(["netns", "exec", &lab.fw, BIN, "run", "--no-signatures"])
+                .args(["--queues", "0-255", "--stats-interval", "3600"])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("nfdpi run"),
+        )
     };
     let bound =
         |lab: &Lab| parse_proc_queues(&lab.fw("cat /proc/net/netfilter/nfnetlink_queue")).len();
@@ -327,7 +347,8 @@ fn live_256_queues_start_quickly_and_sigterm_is_answered() {
         }
     };
     let t0 = Instant::now();
-    let mut child = start(&lab);
+    let mut daemon = start(&lab);
+    let child = &mut daemon.0;
     while bound(&lab) < 256 {
         assert!(
             t0.elapsed() < Duration::from_secs(10),
@@ -339,7 +360,7 @@ fn live_256_queues_start_quickly_and_sigterm_is_answered() {
     thread::sleep(Duration::from_millis(200));
     // SAFETY: kill on the pid of our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-    let st = wait_exit(&mut child, 10);
+    let st = wait_exit(child, 10);
     let mut err = String::new();
     child
         .stderr
@@ -353,11 +374,12 @@ fn live_256_queues_start_quickly_and_sigterm_is_answered() {
     assert_eq!(bound(&lab), 0, "every queue unbound at exit");
     assert!(took < Duration::from_secs(3), "start-up took {took:?}");
     // SIGTERM during start-up: stopped at once, nothing left bound.
-    let mut child = start(&lab);
+    let mut daemon = start(&lab);
+    let child = &mut daemon.0;
     thread::sleep(Duration::from_millis(15));
     // SAFETY: as above.
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-    let st = wait_exit(&mut child, 3);
+    let st = wait_exit(child, 3);
     eprintln!("SIGTERM 15 ms after the start: {st}");
     assert!(
         st.success() || st.signal() == Some(libc::SIGTERM),

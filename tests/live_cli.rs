@@ -79,17 +79,21 @@ fn the_ruleset_in_docs_live_md_is_what_nfdpi_prints() {
         .lines()
         .collect();
     let out = Command::new(BIN)
-        .args(["iptables", "--queues", "0", "--chain", "FORWARD", "--format", "restore"])
+        .args([
+            "iptables", "--queues", "0", "--chain", "FORWARD", "--format", "restore",
+        ])
         .output()
         .expect("nfdpi iptables");
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     let printed: Vec<String> = text
         .lines()
         .filter(|l| !l.starts_with('#'))
-        .map(|l| match (l.find(" -m comment --comment \""), l.find("\" -j ")) {
-            (Some(a), Some(b)) => format!("{}{}", &l[..a], &l[b + 1..]),
-            _ => l.to_string(),
-        })
+        .map(
+            |l| match (l.find(" -m comment --comment \""), l.find("\" -j ")) {
+                (Some(a), Some(b)) => format!("{}{}", &l[..a], &l[b + 1..]),
+                _ => l.to_string(),
+            },
+        )
         .collect();
     assert_eq!(block, printed);
 }
