@@ -416,7 +416,11 @@ pub fn nft(cfg: &RulesetConfig) -> String {
         },
         format!("queue num {queue}{bypass} comment \"nfdpi: queue\""),
     );
-    let body = s;
+    nft_table(hook, &s)
+}
+
+/// nfdpi's nftables table around the rules of its one base chain (`body`, indented).
+fn nft_table(hook: &str, body: &str) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "#!/usr/sbin/nft -f");
     let _ = writeln!(
@@ -432,7 +436,7 @@ pub fn nft(cfg: &RulesetConfig) -> String {
         s,
         "\t\ttype filter hook {hook} priority security; policy accept;"
     );
-    s.push_str(&body);
+    s.push_str(body);
     let _ = writeln!(s, "\t}}");
     let _ = writeln!(s, "}}");
     s
