@@ -447,6 +447,11 @@ impl SignatureSet {
         self.labels.iter().map(|l| l.protocol.as_str())
     }
 
+    /// One label per protocol (name, id, category, where declared), in load order.
+    pub fn labels(&self) -> &[Arc<Label>] {
+        &self.labels
+    }
+
     /// Files, protocols, rules and examples checked, for `check-signatures`.
     pub fn summary(&self) -> Summary {
         self.summary
