@@ -485,23 +485,23 @@ fn protocols(args: cli::ProtocolsArgs, origin: &Origin) -> ExitCode {
         return config_refused(&[ConfigError::Options(e)]);
     }
     let field = (0xffffu32 << args.mark_proto_shift) & args.mark_mask;
-    let rows: Vec<serde_json::Value> = sigs
+    let rows: Vec<ProtocolRow> = sigs
         .labels()
         .iter()
         .map(|l| {
             let mark = (u32::from(l.id) << args.mark_proto_shift) & args.mark_mask;
             let (verdict, rule) = policy.decide(&l.protocol, &l.category);
-            serde_json::json!({
-                "name": l.protocol,
-                "id": l.id,
-                "category": l.category,
-                "mark": format!("{mark:#010x}"),
-                "mask": format!("{field:#010x}"),
-                "match": format!("-m mark --mark {mark:#010x}/{field:#010x}"),
-                "verdict": verdict.as_str(),
-                "rule": rule.key(),
-                "declared": l.location,
-            })
+            ProtocolRow {
+                name: l.protocol.clone(),
+                id: l.id,
+                category: l.category.clone(),
+                mark: format!("{mark:#010x}"),
+                mask: format!("{field:#010x}"),
+                r#match: format!("-m mark --mark {mark:#010x}/{field:#010x}"),
+                verdict: verdict.as_str(),
+                rule: rule.key(),
+                declared: l.location.clone(),
+            }
         })
         .collect();
     let text = match args.format {
@@ -514,9 +514,26 @@ fn protocols(args: cli::ProtocolsArgs, origin: &Origin) -> ExitCode {
     }
 }
 
+/// One line of `nfdpi protocols`.
+#[derive(serde::Serialize)]
+struct ProtocolRow {
+    name: String,
+    id: u16,
+    category: String,
+    /// The protocol's bits in the mark, and the mask of the protocol field.
+    mark: String,
+    mask: String,
+    /// The iptables match for the protocol.
+    r#match: String,
+    /// What the policy gives the protocol once identified, and which rule decides.
+    verdict: &'static str,
+    rule: &'static str,
+    /// Where the protocol is declared (`file.sig:line`).
+    declared: String,
+}
+
 /// Aligned columns of `nfdpi protocols`.
-fn protocols_table(rows: &[serde_json::Value]) -> String {
-    let cols = ["name", "id", "category", "match", "verdict", "rule"];
+fn protocols_table(rows: &[ProtocolRow]) -> String {
     let heads = [
         "PROTOCOL",
         "ID",
@@ -525,22 +542,30 @@ fn protocols_table(rows: &[serde_json::Value]) -> String {
         "VERDICT",
         "BY",
     ];
-    let cell = |r: &serde_json::Value, c: &str| match &r[c] {
-        serde_json::Value::String(s) => s.clone(),
-        v => v.to_string(),
-    };
-    let widths: Vec<usize> = cols
+    let cells: Vec<[String; 6]> = rows
         .iter()
-        .zip(heads)
-        .map(|(c, h)| {
-            rows.iter()
-                .map(|r| cell(r, c).len())
-                .max()
-                .unwrap_or(0)
-                .max(h.len())
+        .map(|r| {
+            [
+                r.name.clone(),
+                r.id.to_string(),
+                r.category.clone(),
+                r.r#match.clone(),
+                r.verdict.to_string(),
+                r.rule.to_string(),
+            ]
         })
         .collect();
-    let line = |cells: Vec<String>| {
+    let widths: Vec<usize> = (0..heads.len())
+        .map(|i| {
+            cells
+                .iter()
+                .filter_map(|c| c.get(i).map(String::len))
+                .chain(heads.get(i).map(|h| h.len()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &[String]| {
         let padded: Vec<String> = cells
             .iter()
             .zip(&widths)
@@ -548,9 +573,9 @@ fn protocols_table(rows: &[serde_json::Value]) -> String {
             .collect();
         padded.join("  ").trim_end().to_string() + "\n"
     };
-    let mut out = line(heads.iter().map(|h| h.to_string()).collect());
-    for r in rows {
-        out += &line(cols.iter().map(|c| cell(r, c)).collect());
+    let mut out = line(&heads.map(String::from));
+    for c in &cells {
+        out += &line(c);
     }
     out
 }
