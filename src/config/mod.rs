@@ -119,6 +119,16 @@ fn command() -> clap::Command {
     cmd
 }
 
+/// Check the text of a configuration file named `path` against the options of `nfdpi run`,
+/// without reading anything (the entry point for fuzzing the file parser).
+pub fn check_text(path: &std::path::Path, text: String) -> Result<ConfigFile, Vec<ConfigError>> {
+    let cmd = command();
+    let run = cmd
+        .find_subcommand("run")
+        .ok_or_else(|| vec![ConfigError::Options("no `run`".into())])?;
+    ConfigFile::parse(path, text, run)
+}
+
 /// Parse the command line `argv` (program name first) and, when it names `--config FILE`, that
 /// file: its keys apply to the subcommand's options of the same name that the command line does
 /// not give (nor an option that excludes them).

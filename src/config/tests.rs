@@ -380,3 +380,30 @@ fn a_reload_refuses_a_change_that_needs_a_restart() {
     let (_, p) = r.reload().unwrap();
     assert_eq!(p.budget, 20 * 1024);
 }
+
+proptest::proptest! {
+    /// Any text, and any cut or byte flip of the shipped file, is either accepted or refused with
+    /// errors that each name a line of the file; it never panics.
+    #[test]
+    fn any_text_is_checked_without_panicking(
+        text in "(?s).{0,200}",
+        cut in 0usize..2000,
+        flips in proptest::collection::vec((0usize..2000, proptest::prelude::any::<u8>()), 0..6),
+    ) {
+        let _ = check_text(Path::new("x.toml"), text);
+        let mut shipped = include_bytes!("../../contrib/nfdpi.toml").to_vec();
+        for (i, b) in flips {
+            if let Some(x) = shipped.get_mut(i) {
+                *x = b;
+            }
+        }
+        shipped.truncate(cut.max(1));
+        let text = String::from_utf8_lossy(&shipped).into_owned();
+        if let Err(errors) = check_text(Path::new("x.toml"), text) {
+            for e in errors {
+                let shown = e.to_string();
+                proptest::prop_assert!(shown.starts_with("x.toml:"), "{}", shown);
+            }
+        }
+    }
+}
