@@ -18,19 +18,28 @@ Mark layout (defaults; bits outside --mark-mask are never touched):
   0x00000001  decided: accept          (--mark-accept)
   0x00000002  decided: drop            (--mark-drop)
   0xffff0000  protocol id << 16        (--mark-proto-shift), 0 when unknown
-  e.g. match Skype_TeamsCall (id 38) in the filter table, which runs before nfdpi's rules,
-  with -m connmark --mark 0x00260000/0xffff0000 (-m mark at later hooks).
+  e.g. the calls, Skype_TeamsCall (id 38): -m connmark --mark 0x00260000/0xffff0000 in the
+  filter table, which runs before nfdpi's rules (-m mark at later hooks); `nfdpi protocols`
+  lists every loaded protocol with its id and the mark to match.
 Pending packets carry no nfdpi bits.
 
 Needs CAP_NET_ADMIN (exit 2 with an explanation without it). Install the rules first:
   nfdpi iptables --queues 0 | sh
 
-Signals: SIGHUP reloads the signatures (a broken set is refused, the old one stays);
+Signals: SIGHUP reloads --config and the signatures together, all or nothing: a broken file or
+set, a key that disappeared, an allow list that became empty, a name no longer loaded, a lost
+protocol or a changed option that needs a restart refuses the whole reload, and the running
+configuration stays;
 SIGUSR1 logs the counters; SIGTERM/SIGINT verdict what is in hand, unbind, print the final
 counters and `verdicted=N` on stderr, and exit 0.
 
 Exit codes: 0 stopped by a signal (also during start-up); 1 runtime failure; 2 missing
-privilege, busy queue, unknown --user, an option outside its range, or a signature error.";
+privilege, busy queue, unknown --user, an option outside its range, a configuration or
+signature error.";
+
+const CHECK_CONFIG_HELP: &str = "\
+Exit codes: 0 the file is valid; 2 it is not (every error is printed as file:line:col with the
+line and a caret), or the signature set it names does not load.";
 
 const IPTABLES_HELP: &str = "\
 Install:  nfdpi iptables [OPTIONS] | sh            (again: replaces the chain, keeps one jump)
@@ -64,6 +73,13 @@ pub enum Command {
     Classify(ClassifyArgs),
     /// Parse and compile signature files and run the examples they carry.
     CheckSignatures(CheckArgs),
+    /// Check a configuration file as `nfdpi run --config FILE` would read it: keys, types,
+    /// values, protocol and category names, and the signature set it names.
+    #[command(after_help = CHECK_CONFIG_HELP)]
+    CheckConfig(CheckConfigArgs),
+    /// List the loaded protocols: name, id, category, the mark to match and the verdict the
+    /// policy gives them.
+    Protocols(ProtocolsArgs),
     /// Run the live daemon on NFQUEUE queues.
     #[command(after_help = RUN_HELP)]
     Run(RunArgs),
@@ -80,35 +96,95 @@ pub const MAX_TIMEOUT: u64 = 86_400;
 /// Largest `--budget`, bytes (1 GiB).
 pub const MAX_BUDGET: u64 = 1 << 30;
 
-/// Options shared by `classify` and `run`: signatures and policy.
+/// Where the options come from and which signatures are loaded (`classify`, `run`, `protocols`).
+#[derive(Debug, Args, Clone)]
+pub struct SignatureArgs {
+    /// Read options from this TOML file: top-level keys and a [policy] table, named as the long
+    /// options (`budget`, `allow-category`, …); options on the command line override it. `run`
+    /// reads it again on SIGHUP. Check one with `nfdpi check-config FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Exactly this signature set, nothing else (repeatable: directories of *.sig files or
+    /// files). Default: the shipped set, the first of $NFDPI_SIGNATURES, the `signatures/`
+    /// directory of the source tree the binary was built from, /usr/share/nfdpi/signatures.
+    #[arg(
+        long = "signatures",
+        value_name = "PATH",
+        help_heading = "Signatures",
+        conflicts_with = "signatures_add"
+    )]
+    pub signatures: Vec<PathBuf>,
+    /// Local signatures loaded on top of the shipped set (repeatable: directories of *.sig files
+    /// or files; e.g. /etc/nfdpi/signatures.d). A local protocol may not reuse a shipped
+    /// protocol's name or id.
+    #[arg(long, value_name = "PATH", help_heading = "Signatures")]
+    pub signatures_add: Vec<PathBuf>,
+    /// Load no signatures: every flow stays Unknown (measures parsing and tracking alone).
+    #[arg(
+        long,
+        help_heading = "Signatures",
+        conflicts_with_all = ["signatures", "signatures_add"]
+    )]
+    pub no_signatures: bool,
+}
+
+/// What an identified protocol gets. The first rule that names it wins: --deny, --allow (by
+/// name), --deny-category, --allow-category (by category), then --unlisted.
+#[derive(Debug, Args, Clone)]
+pub struct ListArgs {
+    /// Accept these protocols once identified, whatever their category (comma-separated names,
+    /// as `nfdpi protocols` lists them).
+    #[arg(long, value_delimiter = ',', value_name = "NAME,...", value_parser = parse_name, help_heading = "Policy")]
+    pub allow: Vec<String>,
+    /// Drop these protocols once identified, whatever their category (comma-separated names).
+    #[arg(long, value_delimiter = ',', value_name = "NAME,...", value_parser = parse_name, help_heading = "Policy")]
+    pub deny: Vec<String>,
+    /// Accept the protocols of these categories once identified (comma-separated; `none` for
+    /// no category).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "CATEGORY,...",
+        value_parser = parse_category,
+        default_values = crate::policy::DEFAULT_ALLOW_CATEGORIES,
+        help_heading = "Policy"
+    )]
+    pub allow_category: Vec<String>,
+    /// Drop the protocols of these categories once identified (comma-separated; `none` for no
+    /// category).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "CATEGORY,...",
+        value_parser = parse_category,
+        default_values = crate::policy::DEFAULT_DENY_CATEGORIES,
+        help_heading = "Policy"
+    )]
+    pub deny_category: Vec<String>,
+    /// Verdict for an identified protocol that no list above names (a Game, P2P, Chat… protocol
+    /// under the defaults).
+    #[arg(long, value_enum, default_value_t = Action::Drop, help_heading = "Policy")]
+    pub unlisted: Action,
+}
+
+/// Options shared by `classify` and `run`: signatures, policy and flow table.
 #[derive(Debug, Args, Clone)]
 pub struct PolicyArgs {
-    /// Signature directory or file (repeatable). Default: $NFDPI_SIGNATURES, else the
-    /// `signatures/` directory of the source tree the binary was built from, else
-    /// /usr/share/nfdpi/signatures.
-    #[arg(long = "signatures", value_name = "PATH")]
-    pub signatures: Vec<PathBuf>,
-    /// Load no signatures: every flow stays Unknown (measures parsing and tracking alone).
-    #[arg(long, conflicts_with = "signatures")]
-    pub no_signatures: bool,
+    #[command(flatten)]
+    pub sources: SignatureArgs,
+    #[command(flatten)]
+    pub lists: ListArgs,
     /// IP bytes (both directions) an unidentified flow may use before it is cut: 10240, 10KiB,
     /// 1MB (K/KB = 1000, KiB = 1024, likewise M and G). From 1 byte to 1GiB.
-    #[arg(long, default_value = "10KiB", value_parser = parse_budget)]
+    #[arg(long, default_value = "10KiB", value_parser = parse_budget, help_heading = "Policy")]
     pub budget: u64,
-    /// Accept only these protocols once identified (comma-separated nDPI names); the other
-    /// identified protocols are dropped.
-    #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
-    pub allow: Option<Vec<String>>,
-    /// Drop these protocols once identified (comma-separated nDPI names).
-    #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
-    pub deny: Vec<String>,
+    /// Verdict for packets of new flows when the flow table is full (fail open by default).
+    #[arg(long, value_enum, default_value_t = OnOverflow::Accept, help_heading = "Policy")]
+    pub on_overflow: OnOverflow,
     /// Most flows tracked at once (1 to 100000000; about 200 bytes each); packets of new flows
     /// beyond it get the overflow verdict.
     #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..=MAX_FLOWS))]
     pub max_flows: u64,
-    /// Verdict for packets of new flows when the flow table is full (fail open by default).
-    #[arg(long, value_enum, default_value_t = OnOverflow::Accept)]
-    pub on_overflow: OnOverflow,
     /// UDP idle timeout, seconds (1 to 86400).
     #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT))]
     pub udp_timeout: u64,
@@ -120,6 +196,13 @@ pub struct PolicyArgs {
     /// offline agree: its ruleset queues exactly these.
     #[arg(long, default_value = "udp", value_parser = parse_transports, value_name = "LIST")]
     pub transport: Transports,
+}
+
+/// A verdict chosen by an option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Action {
+    Accept,
+    Drop,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -157,6 +240,40 @@ pub struct ClassifyArgs {
     pub threads: u16,
     #[command(flatten)]
     pub policy: PolicyArgs,
+}
+
+/// `nfdpi check-config [FILE]`.
+#[derive(Debug, Args)]
+pub struct CheckConfigArgs {
+    /// The configuration file.
+    #[arg(value_name = "FILE", default_value = crate::config::DEFAULT_CONFIG)]
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// Aligned columns.
+    Table,
+    /// One JSON array of objects.
+    Json,
+}
+
+/// `nfdpi protocols`.
+#[derive(Debug, Args)]
+pub struct ProtocolsArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+    /// Bits of the packet mark nfdpi may use, as for `run`.
+    #[arg(long, default_value = "0xffff0003", value_parser = parse_u32)]
+    pub mark_mask: u32,
+    /// Left shift of the 16-bit protocol id in the mark, as for `run`.
+    #[arg(long, default_value_t = 16)]
+    pub mark_proto_shift: u32,
+    #[command(flatten)]
+    pub sources: SignatureArgs,
+    #[command(flatten)]
+    pub lists: ListArgs,
 }
 
 #[derive(Debug, Args)]
@@ -390,6 +507,41 @@ pub fn parse_budget(s: &str) -> Result<u64, String> {
         n => Ok(n),
     }
 }
+
+/// Parse a protocol name in a list: surrounding spaces are dropped (`--allow "DNS, NTP"`); an
+/// empty name or one with spaces inside is refused. Whether a signature gives the name is
+/// checked once the set is loaded.
+pub fn parse_name(s: &str) -> Result<String, String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err("expected a protocol name, found nothing (a stray comma?)".into());
+    }
+    if t.contains(char::is_whitespace) {
+        return Err(format!(
+            "expected a protocol name, found `{t}`, which holds a space (names are separated by commas)"
+        ));
+    }
+    Ok(t.to_string())
+}
+
+/// Parse a category in a list, in any letter case (`vpn` → `VPN`), or `none` (an empty list).
+pub fn parse_category(s: &str) -> Result<String, String> {
+    use crate::signature::category;
+    let t = s.trim();
+    if t.eq_ignore_ascii_case(NO_CATEGORY) {
+        return Ok(NO_CATEGORY.into());
+    }
+    category::canonical(t).map(str::to_string).ok_or_else(|| {
+        format!(
+            "unknown category `{t}`{}: expected one of {}, or `none`",
+            category::did_you_mean(&category::suggest(t, category::CATEGORIES)),
+            category::CATEGORIES.join(" ")
+        )
+    })
+}
+
+/// The word that stands for an empty category list (`--allow-category none`).
+pub const NO_CATEGORY: &str = "none";
 
 /// Parse a u32 written in decimal or as 0x-prefixed hex.
 pub fn parse_u32(s: &str) -> Result<u32, String> {

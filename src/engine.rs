@@ -109,7 +109,7 @@ pub struct Engine {
     table: FlowTable,
     frags: FragTable,
     sigs: ArcSwap<SignatureSet>,
-    policy: Policy,
+    policy: ArcSwap<Policy>,
     stats: Stats,
     decapsulate: bool,
 }
@@ -120,7 +120,7 @@ impl Engine {
             table: FlowTable::new(cfg.table),
             frags: FragTable::default(),
             sigs: ArcSwap::new(sigs),
-            policy: cfg.policy,
+            policy: ArcSwap::from_pointee(cfg.policy),
             stats: Stats::default(),
             decapsulate: cfg.decapsulate,
         }
@@ -130,8 +130,15 @@ impl Engine {
         &self.stats
     }
 
-    pub fn policy(&self) -> &Policy {
-        &self.policy
+    /// The policy in use.
+    pub fn policy(&self) -> Arc<Policy> {
+        self.policy.load_full()
+    }
+
+    /// Replace the policy whole (a reload). Decided flows keep their decision; flows decided
+    /// from now on get the new policy.
+    pub fn swap_policy(&self, policy: Arc<Policy>) {
+        self.policy.store(policy);
     }
 
     /// Flows tracked now.
@@ -175,7 +182,7 @@ impl Engine {
                     },
                     1,
                 );
-                return self.count(self.undecided(self.policy.on_unparsed));
+                return self.count(self.undecided(self.policy.load().on_unparsed));
             }
         };
         // At most two tunnel layers (e.g. GRE inside GTP-U).
@@ -189,9 +196,9 @@ impl Engine {
         s.bytes.fetch_add(u64::from(pkt.ip_len), Relaxed);
         if pkt.proto != crate::packet::UDP && pkt.proto != crate::packet::TCP {
             s.other_ip.fetch_add(1, Relaxed);
-            return self.count(self.undecided(self.policy.on_unparsed));
+            return self.count(self.undecided(self.policy.load().on_unparsed));
         }
-        if !self.policy.transports.inspects(pkt.proto) {
+        if !self.policy.load().transports.inspects(pkt.proto) {
             return self.count(self.uninspected(&pkt, now));
         }
         let v = match pkt.frag {
@@ -268,7 +275,7 @@ impl Engine {
             Ok(None) => self.undecided(Verdict::Accept),
             Err(()) => {
                 self.stats.fragments_orphaned.fetch_add(1, Relaxed);
-                self.undecided(self.policy.on_overflow)
+                self.undecided(self.policy.load().on_overflow)
             }
         }
     }
@@ -293,7 +300,7 @@ impl Engine {
             }
             Access::Refused => {
                 self.stats.flows_refused.fetch_add(1, Relaxed);
-                self.undecided(self.policy.on_overflow)
+                self.undecided(self.policy.load().on_overflow)
             }
         }
     }
@@ -315,19 +322,20 @@ impl Engine {
             index_in_dir: st.packets[dir as usize],
         };
         st.count(dir, ip_len, now);
+        let policy = self.policy.load();
         if st.decision == Decision::Pending {
             if let (true, Some(pkt)) = (st.matching, pkt) {
                 let sigs = self.sigs.load();
                 match matcher::inspect(&sigs, pkt, &ctx, &mut st.progress) {
-                    Outcome::Matched(label) => self.identify(st, label),
+                    Outcome::Matched(label) => self.identify(st, label, &policy),
                     Outcome::GaveUp => st.matching = false,
                     Outcome::Undecided => {}
                 }
             }
-            if st.decision == Decision::Pending && self.policy.over_budget(st.total_bytes()) {
+            if st.decision == Decision::Pending && policy.over_budget(st.total_bytes()) {
                 let sigs = self.sigs.load();
                 match matcher::settle(&sigs, &st.progress) {
-                    Some(label) => self.identify(st, label),
+                    Some(label) => self.identify(st, label, &policy),
                     None => {
                         st.decide(Decision::Drop(DecisionReason::Budget));
                         self.stats.flows_cut.fetch_add(1, Relaxed);
@@ -335,20 +343,20 @@ impl Engine {
                 }
             }
         }
-        let verdict = self.policy.verdict(st.decision);
+        let verdict = policy.verdict(st.decision);
         if verdict == Verdict::Drop {
             st.dropped_packets = st.dropped_packets.saturating_add(1);
         }
         let id = st.label.as_ref().map_or(0, |l| l.id);
         PacketVerdict {
             verdict,
-            mark: self.policy.marks.mark(st.decision, id),
+            mark: policy.marks.mark(st.decision, id),
             decided: st.decision != Decision::Pending,
         }
     }
 
-    fn identify(&self, st: &mut FlowState, label: &Arc<crate::signature::Label>) {
-        st.decide(self.policy.on_identified(label));
+    fn identify(&self, st: &mut FlowState, label: &Arc<crate::signature::Label>, policy: &Policy) {
+        st.decide(policy.on_identified(label));
         st.label = Some(Arc::clone(label));
         self.stats.flows_identified.fetch_add(1, Relaxed);
     }
@@ -405,14 +413,14 @@ impl Engine {
             if st.label.is_none() && st.decision == Decision::Pending {
                 st.label = matcher::settle(&sigs, &st.progress).cloned();
             }
-            let inspected = self.policy.transports.inspects(k.proto());
+            let inspected = self.policy.load().transports.inspects(k.proto());
             FlowRecord::new(&k, &st, inspected)
         }));
     }
 
     /// Visit the records of every flow tracked now, without ending them (for counters).
     pub fn for_each_flow(&self, mut f: impl FnMut(FlowRecord)) {
-        let t = self.policy.transports;
+        let t = self.policy.load().transports;
         self.table
             .for_each(|k, st| f(FlowRecord::new(k, st, t.inspects(k.proto()))));
     }
@@ -532,6 +540,28 @@ mod tests {
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].src.port(), 1);
         assert_eq!(e.flows(), 1);
+    }
+
+    #[test]
+    fn a_swapped_policy_decides_later_flows_and_decided_flows_keep_their_verdict() {
+        let src = "protocol G id 9 category Game\n  rule g\n    u8@0 == 0xa5\n    len >= 4\n";
+        let sigs = SignatureSet::from_sources(&[("t.sig", src)]).unwrap();
+        let e = Engine::new(EngineConfig::default(), Arc::new(sigs));
+        let first = udp([10, 0, 0, 1], 1000, [10, 0, 0, 2], 2000, 100);
+        // The default policy drops an identified protocol of a category it does not list.
+        assert_eq!(e.process_ip(&first, 0).verdict, Verdict::Drop);
+        e.swap_policy(Arc::new(Policy {
+            unlisted: Verdict::Accept,
+            ..Policy::default()
+        }));
+        assert_eq!(e.policy().unlisted, Verdict::Accept);
+        assert_eq!(
+            e.process_ip(&first, 1).verdict,
+            Verdict::Drop,
+            "decided before"
+        );
+        let second = udp([10, 0, 0, 1], 1001, [10, 0, 0, 2], 2000, 100);
+        assert_eq!(e.process_ip(&second, 2).verdict, Verdict::Accept);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! [`engine::Engine::process`] is the one entry both modes call.
 
 pub mod cli;
+pub mod config;
 pub mod engine;
 pub mod flow;
 pub mod iptables;

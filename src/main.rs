@@ -6,10 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::Parser;
-use nfdpi::cli::{self, Cli, Command};
-use nfdpi::engine::{self, Engine, EngineConfig, MarkLayout, Policy, Verdict};
-use nfdpi::flow::TableConfig;
+use nfdpi::cli::{self, Command};
+use nfdpi::config::{self, ConfigError, Origin, ParseFailure};
+use nfdpi::engine::{self, Engine, EngineConfig, MarkLayout};
 use nfdpi::iptables::{self as rules, Hook, RulesetConfig};
 use nfdpi::nfqueue::{self, RunConfig, VerdictMode};
 use nfdpi::replay::{self, CaptureError};
@@ -22,21 +21,38 @@ const EXIT_USAGE: u8 = 2;
 const EXIT_RUNTIME: u8 = 1;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(c) => c,
-        Err(e) => {
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let parsed = match config::parse_args(&argv) {
+        Ok(p) => p,
+        Err(ParseFailure::Clap(e)) => {
             let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
             let _ = e.print();
             return ExitCode::from(code);
         }
+        Err(ParseFailure::Config(errors)) => return config_refused(&errors),
     };
-    init_tracing(&cli.log_level);
-    match cli.command {
-        Command::Classify(args) => classify(args),
+    init_tracing(&parsed.cli.log_level);
+    let origin = parsed.origin;
+    match parsed.cli.command {
+        Command::Classify(args) => classify(args, &origin),
         Command::CheckSignatures(args) => check_signatures(args),
-        Command::Run(args) => run(args),
+        Command::CheckConfig(args) => check_config(args),
+        Command::Protocols(args) => protocols(args, &origin),
+        Command::Run(args) => run(args, origin),
         Command::Iptables(args) => iptables(args),
     }
+}
+
+/// Print every configuration error and give exit code 2.
+fn config_refused(errors: &[ConfigError]) -> ExitCode {
+    for e in errors {
+        match e {
+            ConfigError::At(_) => eprintln!("{e}"),
+            _ => eprintln!("nfdpi: {e}"),
+        }
+    }
+    eprintln!("nfdpi: configuration refused ({} error(s))", errors.len());
+    ExitCode::from(EXIT_USAGE)
 }
 
 fn init_tracing(level: &str) {
@@ -51,33 +67,10 @@ fn init_tracing(level: &str) {
         .init();
 }
 
-/// Where the shipped signatures are when `--signatures` is not given.
-fn default_signature_paths() -> Vec<PathBuf> {
-    if let Some(p) = std::env::var_os("NFDPI_SIGNATURES") {
-        return vec![PathBuf::from(p)];
-    }
-    let source_tree = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("signatures");
-    if source_tree.is_dir() {
-        return vec![source_tree];
-    }
-    vec![PathBuf::from("/usr/share/nfdpi/signatures")]
-}
-
-/// The signature paths the options name.
-fn signature_paths(args: &cli::PolicyArgs) -> Vec<PathBuf> {
-    if args.signatures.is_empty() {
-        default_signature_paths()
-    } else {
-        args.signatures.clone()
-    }
-}
-
-/// Load the signature set named by the options, or print every error and give the exit code.
-fn load_signatures(args: &cli::PolicyArgs) -> Result<Arc<SignatureSet>, ExitCode> {
-    if args.no_signatures {
-        return Ok(Arc::new(SignatureSet::empty()));
-    }
-    match SignatureSet::load(&signature_paths(args)) {
+/// Load the signature set the options name (the shipped set and `--signatures-add`, or exactly
+/// `--signatures`), or print every error and give the exit code.
+fn load_signatures(args: &cli::SignatureArgs) -> Result<Arc<SignatureSet>, ExitCode> {
+    match config::load_signatures(args) {
         Ok(set) => Ok(Arc::new(set)),
         Err(errors) => {
             for e in &errors {
@@ -92,68 +85,18 @@ fn load_signatures(args: &cli::PolicyArgs) -> Result<Arc<SignatureSet>, ExitCode
     }
 }
 
-/// Check that `--allow`/`--deny` name protocols the set knows.
-fn check_policy_names(args: &cli::PolicyArgs, sigs: &SignatureSet) -> Result<(), String> {
-    if !args.no_signatures {
-        let known: Vec<&str> = sigs.protocol_names().collect();
-        for name in args.allow.iter().flatten().chain(&args.deny) {
-            if !known.iter().any(|k| k.eq_ignore_ascii_case(name)) {
-                return Err(format!(
-                    "unknown protocol `{name}` in --allow/--deny: no loaded signature names it"
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Build the engine configuration, checking `--allow`/`--deny` names against the set: a name
-/// that no signature gives is a typo that would silently change the policy.
-fn engine_config(
-    args: &cli::PolicyArgs,
-    sigs: &SignatureSet,
-    marks: MarkLayout,
-) -> Result<EngineConfig, String> {
-    check_policy_names(args, sigs)?;
-    let ns = 1_000_000_000u64;
-    Ok(EngineConfig {
-        table: TableConfig {
-            max_flows: usize::try_from(args.max_flows).unwrap_or(usize::MAX),
-            udp_timeout: args.udp_timeout.saturating_mul(ns),
-            tcp_timeout: args.tcp_timeout.saturating_mul(ns),
-            ..TableConfig::default()
-        },
-        policy: Policy {
-            budget: args.budget,
-            allow: args.allow.clone(),
-            deny: args.deny.clone(),
-            on_overflow: match args.on_overflow {
-                cli::OnOverflow::Accept => Verdict::Accept,
-                cli::OnOverflow::Drop => Verdict::Drop,
-            },
-            transports: args.transport,
-            marks,
-            ..Policy::default()
-        },
-        decapsulate: false,
-    })
-}
-
-fn classify(args: cli::ClassifyArgs) -> ExitCode {
-    let sigs = match load_signatures(&args.policy) {
+fn classify(args: cli::ClassifyArgs, origin: &Origin) -> ExitCode {
+    let sigs = match load_signatures(&args.policy.sources) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let cfg = match engine_config(&args.policy, &sigs, MarkLayout::default()) {
+    let cfg = match config::engine_config(&args.policy, &sigs, MarkLayout::default(), origin) {
         // Offline, flows inside tunnels are reported as nDPI reports them.
         Ok(c) => EngineConfig {
             decapsulate: !args.no_decapsulate,
             ..c
         },
-        Err(e) => {
-            eprintln!("nfdpi: {e}");
-            return ExitCode::from(EXIT_USAGE);
-        }
+        Err(errors) => return config_refused(&errors),
     };
     let stdout = io::stdout();
     let format = match args.format {
@@ -426,7 +369,13 @@ fn sink_error(e: io::Error) -> ExitCode {
 
 fn check_signatures(args: cli::CheckArgs) -> ExitCode {
     let paths = if args.paths.is_empty() {
-        default_signature_paths()
+        match config::default_signatures() {
+            Ok(p) => vec![p],
+            Err(e) => {
+                eprintln!("nfdpi: {e}");
+                return ExitCode::from(EXIT_USAGE);
+            }
+        }
     } else {
         args.paths
     };
@@ -445,66 +394,221 @@ fn check_signatures(args: cli::CheckArgs) -> ExitCode {
     }
 }
 
-/// The mark layout from the options; the two decision bits must be distinct, non-zero and
-/// inside the mask, and the protocol field must fit in 32 bits.
-fn mark_layout(mask: u32, accept: u32, drop: u32, proto_shift: u32) -> Result<MarkLayout, String> {
-    if accept == 0 || drop == 0 || accept & drop != 0 {
-        return Err(format!(
-            "--mark-accept {accept:#x} and --mark-drop {drop:#x} must be non-zero and share no bit"
-        ));
+/// `nfdpi check-config FILE`: read the file exactly as `nfdpi run --config FILE` would (keys,
+/// types, values, the signature set it names, protocol names), and say what it sets.
+fn check_config(args: cli::CheckConfigArgs) -> ExitCode {
+    let argv = ["nfdpi", "run", "--config"]
+        .into_iter()
+        .map(std::ffi::OsString::from)
+        .chain([args.file.into_os_string()])
+        .collect::<Vec<_>>();
+    let parsed = match config::parse_args(&argv) {
+        Ok(p) => p,
+        Err(ParseFailure::Config(errors)) => return config_refused(&errors),
+        Err(ParseFailure::Clap(e)) => {
+            let _ = e.print();
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let Command::Run(run) = &parsed.cli.command else {
+        return ExitCode::from(EXIT_RUNTIME);
+    };
+    let marks = match config::run_marks(run) {
+        Ok(m) => m,
+        Err(e) => return config_refused(&[ConfigError::Options(e)]),
+    };
+    let sigs = match load_signatures(&run.policy.sources) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let cfg = match config::engine_config(&run.policy, &sigs, marks, &parsed.origin) {
+        Ok(c) => c,
+        Err(errors) => return config_refused(&errors),
+    };
+    let file = parsed.origin.file();
+    let keys: Vec<String> = file.map(|f| f.keys().collect()).unwrap_or_default();
+    let p = &cfg.policy;
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "-".to_string()
+        } else {
+            v.join(" ")
+        }
+    };
+    let sum = sigs.summary();
+    let mut out = io::stdout().lock();
+    let text = format!(
+        "ok: {}: {} keys ({})\n\
+         signatures: {} files, {} protocols, {} rules, {} examples passed\n\
+         policy (the first rule that names an identified protocol decides):\n\
+         \x20 deny            {}\n\
+         \x20 allow           {}\n\
+         \x20 deny-category   {}\n\
+         \x20 allow-category  {}\n\
+         \x20 unlisted        {}\n\
+         \x20 budget          {} bytes (an unidentified flow is cut past it)\n",
+        file.map_or_else(String::new, |f| f.path().display().to_string()),
+        keys.len(),
+        keys.join(", "),
+        sum.files,
+        sum.protocols,
+        sum.rules,
+        sum.examples,
+        list(&p.deny),
+        list(&p.allow),
+        list(&p.deny_category),
+        list(&p.allow_category),
+        p.unlisted.as_str(),
+        p.budget
+    );
+    match out.write_all(text.as_bytes()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => sink_error(e),
     }
-    if (accept | drop) & !mask != 0 {
-        return Err(format!("--mark-accept/--mark-drop ({accept:#x}/{drop:#x}) must lie inside --mark-mask {mask:#x}"));
-    }
-    if proto_shift > 16 {
-        return Err(format!("--mark-proto-shift {proto_shift} leaves no room for the 16-bit protocol id (at most 16)"));
-    }
-    if (0xffffu32 << proto_shift) & (accept | drop) != 0 {
-        return Err(format!(
-            "the protocol field (0xffff << {proto_shift}) overlaps the decision bits"
-        ));
-    }
-    Ok(MarkLayout {
-        accept,
-        drop,
-        proto_shift,
-        mask,
-    })
 }
 
-fn run(args: cli::RunArgs) -> ExitCode {
-    let marks = match mark_layout(
-        args.mark_mask,
-        args.mark_accept,
-        args.mark_drop,
-        args.mark_proto_shift,
-    ) {
+/// `nfdpi protocols`: the loaded protocols, the mark that matches each, and its verdict.
+fn protocols(args: cli::ProtocolsArgs, origin: &Origin) -> ExitCode {
+    let sigs = match load_signatures(&args.sources) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let policy = match config::policy_lists(&args.lists, &sigs, origin) {
+        Ok(p) => p,
+        Err(errors) => return config_refused(&errors),
+    };
+    if args.mark_proto_shift > 16 {
+        let e = format!(
+            "--mark-proto-shift {} leaves no room for the 16-bit protocol id (at most 16)",
+            args.mark_proto_shift
+        );
+        return config_refused(&[ConfigError::Options(e)]);
+    }
+    let field = (0xffffu32 << args.mark_proto_shift) & args.mark_mask;
+    let rows: Vec<ProtocolRow> = sigs
+        .labels()
+        .iter()
+        .map(|l| {
+            let mark = (u32::from(l.id) << args.mark_proto_shift) & args.mark_mask;
+            let (verdict, rule) = policy.decide(&l.protocol, &l.category);
+            ProtocolRow {
+                name: l.protocol.clone(),
+                id: l.id,
+                category: l.category.clone(),
+                mark: format!("{mark:#010x}"),
+                mask: format!("{field:#010x}"),
+                r#match: format!("-m mark --mark {mark:#010x}/{field:#010x}"),
+                verdict: verdict.as_str(),
+                rule: rule.key(),
+                declared: l.location.clone(),
+            }
+        })
+        .collect();
+    let text = match args.format {
+        cli::ListFormat::Json => serde_json::to_string_pretty(&rows).unwrap_or_default() + "\n",
+        cli::ListFormat::Table => protocols_table(&rows),
+    };
+    match io::stdout().lock().write_all(text.as_bytes()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => sink_error(e),
+    }
+}
+
+/// One line of `nfdpi protocols`.
+#[derive(serde::Serialize)]
+struct ProtocolRow {
+    name: String,
+    id: u16,
+    category: String,
+    /// The protocol's bits in the mark, and the mask of the protocol field.
+    mark: String,
+    mask: String,
+    /// The iptables match for the protocol.
+    r#match: String,
+    /// What the policy gives the protocol once identified, and which rule decides.
+    verdict: &'static str,
+    rule: &'static str,
+    /// Where the protocol is declared (`file.sig:line`).
+    declared: String,
+}
+
+/// Aligned columns of `nfdpi protocols`.
+fn protocols_table(rows: &[ProtocolRow]) -> String {
+    let heads = [
+        "PROTOCOL",
+        "ID",
+        "CATEGORY",
+        "MARK TO MATCH",
+        "VERDICT",
+        "BY",
+    ];
+    let cells: Vec<[String; 6]> = rows
+        .iter()
+        .map(|r| {
+            [
+                r.name.clone(),
+                r.id.to_string(),
+                r.category.clone(),
+                r.r#match.clone(),
+                r.verdict.to_string(),
+                r.rule.to_string(),
+            ]
+        })
+        .collect();
+    let widths: Vec<usize> = (0..heads.len())
+        .map(|i| {
+            cells
+                .iter()
+                .filter_map(|c| c.get(i).map(String::len))
+                .chain(heads.get(i).map(|h| h.len()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &[String]| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        padded.join("  ").trim_end().to_string() + "\n"
+    };
+    let mut out = line(&heads.map(String::from));
+    for c in &cells {
+        out += &line(c);
+    }
+    out
+}
+
+fn run(args: cli::RunArgs, origin: Origin) -> ExitCode {
+    let marks = match config::run_marks(&args) {
         Ok(m) => m,
         Err(e) => {
             eprintln!("nfdpi: {e}");
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let sigs = match load_signatures(&args.policy) {
+    let sigs = match load_signatures(&args.policy.sources) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let cfg = match engine_config(&args.policy, &sigs, marks) {
+    let cfg = match config::engine_config(&args.policy, &sigs, marks, &origin) {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("nfdpi: {e}");
-            return ExitCode::from(EXIT_USAGE);
-        }
+        Err(errors) => return config_refused(&errors),
     };
-    let policy = args.policy.clone();
+    // SIGHUP: the configuration file and the signatures again, checked against what runs.
+    let running = std::sync::Mutex::new(config::Running {
+        origin,
+        policy: Arc::new(cfg.policy.clone()),
+        sigs: Arc::clone(&sigs),
+    });
+    // A panic while reloading (a bug) is caught by the daemon and refused with its message; the
+    // state it may have left half-written is never used: `reload` replaces it only on success.
     let reload: nfqueue::Reload = Box::new(move || {
-        if policy.no_signatures {
-            return Ok(Arc::new(SignatureSet::empty()));
-        }
-        let set = SignatureSet::load(&signature_paths(&policy))
-            .map_err(|errors| errors.iter().map(|e| e.to_string()).collect::<Vec<_>>())?;
-        check_policy_names(&policy, &set).map_err(|e| vec![e])?;
-        Ok(Arc::new(set))
+        running
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .reload()
     });
     let run_cfg = RunConfig {
         queues: args.queues.iter().collect(),
@@ -534,7 +638,7 @@ fn run(args: cli::RunArgs) -> ExitCode {
 }
 
 fn iptables(args: cli::IptablesArgs) -> ExitCode {
-    let marks = match mark_layout(args.mark_mask, args.mark_accept, args.mark_drop, 16) {
+    let marks = match config::mark_layout(args.mark_mask, args.mark_accept, args.mark_drop, 16) {
         Ok(m) => m,
         Err(e) => {
             eprintln!("nfdpi: {e}");

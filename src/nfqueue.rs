@@ -24,7 +24,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use nfq::{Message, Queue, Verdict as NfVerdict};
 use tracing::{debug, error, info, warn};
 
-use crate::engine::{Engine, MarkLayout, PacketVerdict, SignatureSet, Verdict};
+use crate::engine::{Engine, MarkLayout, PacketVerdict, Policy, SignatureSet, Verdict};
 use crate::stats::{DaemonSnapshot, DaemonStats};
 
 /// Where the kernel reports its per-queue counters.
@@ -73,8 +73,9 @@ pub struct RunConfig {
     pub marks: MarkLayout,
 }
 
-/// Loads and validates a new signature set (SIGHUP). Errors are rendered messages.
-pub type Reload = Box<dyn Fn() -> Result<Arc<SignatureSet>, Vec<String>> + Send>;
+/// Loads and validates a new signature set and policy together (SIGHUP). Errors are rendered
+/// messages; on error nothing changes.
+pub type Reload = Box<dyn Fn() -> Result<(Arc<SignatureSet>, Arc<Policy>), Vec<String>> + Send>;
 
 /// Why the daemon could not start.
 #[derive(Debug, thiserror::Error)]
@@ -836,9 +837,9 @@ fn keep_only_net_admin() {
     }
 }
 
-/// SIGHUP: load and validate a new set; swap it in whole, or refuse it and keep the old one. A
-/// panic while loading (a bug) is a refused reload with its message: the daemon never dies of
-/// a reload.
+/// SIGHUP: load and validate a new set and policy; swap both in whole, or refuse them and keep
+/// the old ones. A panic while loading (a bug) is a refused reload with its message: the daemon
+/// never dies of a reload.
 fn reload_signatures(engine: &Engine, stats: &DaemonStats, reload: &Reload) {
     let result = catch_unwind(AssertUnwindSafe(reload)).unwrap_or_else(|panic| {
         Err(vec![format!(
@@ -847,11 +848,15 @@ fn reload_signatures(engine: &Engine, stats: &DaemonStats, reload: &Reload) {
         )])
     });
     match result {
-        Ok(set) => {
+        Ok((set, policy)) => {
             let n = set.protocol_count();
+            engine.swap_policy(policy);
             engine.swap_signatures(set);
             stats.reloads.fetch_add(1, Relaxed);
-            info!(protocols = n, "signatures reloaded; flows keep their state");
+            info!(
+                protocols = n,
+                "configuration and signatures reloaded; flows keep their state"
+            );
         }
         Err(errors) => {
             stats.reloads_failed.fetch_add(1, Relaxed);
@@ -860,7 +865,7 @@ fn reload_signatures(engine: &Engine, stats: &DaemonStats, reload: &Reload) {
             }
             error!(
                 errors = errors.len(),
-                "signature reload refused; the previous set stays in use"
+                "reload refused; the running configuration and signatures stay in use"
             );
         }
     }
@@ -1291,12 +1296,18 @@ mod tests {
         );
         let new = Arc::new(SignatureSet::empty());
         let n2 = Arc::clone(&new);
-        let good: Reload = Box::new(move || Ok(Arc::clone(&n2)));
+        let policy = Arc::new(crate::engine::Policy {
+            unlisted: crate::engine::Verdict::Accept,
+            ..Default::default()
+        });
+        let p2 = Arc::clone(&policy);
+        let good: Reload = Box::new(move || Ok((Arc::clone(&n2), Arc::clone(&p2))));
         reload_signatures(&engine, &stats, &good);
         assert!(
             Arc::ptr_eq(&engine.signatures(), &new),
             "the new set is in use"
         );
+        assert!(Arc::ptr_eq(&engine.policy(), &policy), "and the new policy");
         assert_eq!(
             (stats.snapshot().reloads, stats.snapshot().reloads_failed),
             (1, 1)
@@ -1322,7 +1333,8 @@ mod tests {
         assert_eq!(panic_message(payload.as_ref()), "boom");
         let new = Arc::new(SignatureSet::empty());
         let n2 = Arc::clone(&new);
-        let good: Reload = Box::new(move || Ok(Arc::clone(&n2)));
+        let policy = engine.policy();
+        let good: Reload = Box::new(move || Ok((Arc::clone(&n2), Arc::clone(&policy))));
         reload_signatures(&engine, &stats, &good);
         assert!(Arc::ptr_eq(&engine.signatures(), &new));
     }

@@ -109,16 +109,39 @@ impl MarkLayout {
     }
 }
 
+/// Categories whose protocols are accepted once identified, by default: calls (VoIP, Video,
+/// Media) and network infrastructure (DNS, NTP, DHCP, QUIC, STUN, …: Network, System, Web).
+pub const DEFAULT_ALLOW_CATEGORIES: [&str; 6] =
+    ["VoIP", "Video", "Media", "Network", "System", "Web"];
+
+/// Categories whose protocols are dropped once identified, by default: whatever carries
+/// arbitrary traffic past the firewall.
+pub const DEFAULT_DENY_CATEGORIES: [&str; 3] = ["VPN", "Tunnel", "Anonymizer"];
+
+/// What an identified protocol that no list names gets by default: drop. nfdpi exists to open
+/// UDP for calls in a firewall that otherwise keeps it closed; a protocol nobody chose to let
+/// through (a game, a P2P client, …) keeps what that firewall gave it before nfdpi.
+pub const DEFAULT_UNLISTED: Verdict = Verdict::Drop;
+
 /// The verdict configuration.
-#[derive(Clone, Debug)]
+///
+/// An identified protocol gets the first of these that names it: `deny` (by name), `allow` (by
+/// name), `deny_category`, `allow_category`, then `unlisted`. A name beats a category, and at
+/// the same level deny beats allow.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Policy {
     /// IP bytes (both directions) an unidentified flow may use before it is cut. Default 10 KiB.
     pub budget: u64,
-    /// When set, only these protocols are accepted once identified (names, case-insensitive);
-    /// every other identified protocol is dropped.
-    pub allow: Option<Vec<String>>,
-    /// These protocols are dropped once identified (names, case-insensitive).
+    /// Protocols accepted once identified, whatever their category (names, case-insensitive).
+    pub allow: Vec<String>,
+    /// Protocols dropped once identified, whatever their category (names, case-insensitive).
     pub deny: Vec<String>,
+    /// Categories accepted once identified. Default [`DEFAULT_ALLOW_CATEGORIES`].
+    pub allow_category: Vec<String>,
+    /// Categories dropped once identified. Default [`DEFAULT_DENY_CATEGORIES`].
+    pub deny_category: Vec<String>,
+    /// Verdict for an identified protocol that no list names. Default [`DEFAULT_UNLISTED`].
+    pub unlisted: Verdict,
     /// Verdict for a packet of a new flow when the flow table is full. Default accept (fail
     /// open): an overloaded classifier must not cut everyone off.
     pub on_overflow: Verdict,
@@ -131,10 +154,14 @@ pub struct Policy {
 
 impl Default for Policy {
     fn default() -> Self {
+        let own = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
         Policy {
             budget: DEFAULT_BUDGET,
-            allow: None,
+            allow: Vec::new(),
             deny: Vec::new(),
+            allow_category: own(&DEFAULT_ALLOW_CATEGORIES),
+            deny_category: own(&DEFAULT_DENY_CATEGORIES),
+            unlisted: DEFAULT_UNLISTED,
             on_overflow: Verdict::Accept,
             on_unparsed: Verdict::Accept,
             transports: Transports::default(),
@@ -143,15 +170,51 @@ impl Default for Policy {
     }
 }
 
+/// Which part of the policy decided an identified protocol's verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rule {
+    DenyName,
+    AllowName,
+    DenyCategory,
+    AllowCategory,
+    Unlisted,
+}
+
+impl Rule {
+    /// The option (and configuration key) that holds this rule.
+    pub fn key(self) -> &'static str {
+        match self {
+            Rule::DenyName => "deny",
+            Rule::AllowName => "allow",
+            Rule::DenyCategory => "deny-category",
+            Rule::AllowCategory => "allow-category",
+            Rule::Unlisted => "unlisted",
+        }
+    }
+}
+
 impl Policy {
+    /// The verdict for an identified `protocol` of `category`, and the rule that gave it.
+    pub fn decide(&self, protocol: &str, category: &str) -> (Verdict, Rule) {
+        let has = |list: &[String], x: &str| list.iter().any(|n| n.eq_ignore_ascii_case(x));
+        if has(&self.deny, protocol) {
+            (Verdict::Drop, Rule::DenyName)
+        } else if has(&self.allow, protocol) {
+            (Verdict::Accept, Rule::AllowName)
+        } else if has(&self.deny_category, category) {
+            (Verdict::Drop, Rule::DenyCategory)
+        } else if has(&self.allow_category, category) {
+            (Verdict::Accept, Rule::AllowCategory)
+        } else {
+            (self.unlisted, Rule::Unlisted)
+        }
+    }
+
     /// The decision for a flow just identified as `label`.
     pub fn on_identified(&self, label: &Label) -> Decision {
-        let named = |list: &[String]| list.iter().any(|n| n.eq_ignore_ascii_case(&label.protocol));
-        let allowed = self.allow.as_deref().is_none_or(named) && !named(&self.deny);
-        if allowed {
-            Decision::Accept(DecisionReason::Identified)
-        } else {
-            Decision::Drop(DecisionReason::Identified)
+        match self.decide(&label.protocol, &label.category).0 {
+            Verdict::Accept => Decision::Accept(DecisionReason::Identified),
+            Verdict::Drop => Decision::Drop(DecisionReason::Identified),
         }
     }
 
@@ -173,11 +236,11 @@ impl Policy {
 mod tests {
     use super::*;
 
-    fn label(name: &str) -> Label {
+    fn label(name: &str, category: &str) -> Label {
         Label {
             protocol: name.into(),
             id: 7,
-            category: "VoIP".into(),
+            category: category.into(),
             location: "x.sig:1".into(),
         }
     }
@@ -189,27 +252,91 @@ mod tests {
         assert!(p.over_budget(10241), "one byte over is cut");
     }
 
+    fn policy() -> Policy {
+        Policy {
+            allow: vec!["OpenVPN".into()],
+            deny: vec!["skype_teams".into()],
+            allow_category: vec!["VoIP".into(), "Game".into()],
+            deny_category: vec!["VPN".into(), "game".into()],
+            unlisted: Verdict::Drop,
+            ..Policy::default()
+        }
+    }
+
     #[test]
-    fn allow_and_deny() {
-        let mut p = Policy::default();
+    fn a_name_beats_a_category_and_deny_beats_allow_at_the_same_level() {
+        let p = policy();
+        // Name rules first: an allowed VPN passes, a denied VoIP protocol does not.
         assert_eq!(
-            p.on_identified(&label("OpenVPN")),
+            p.decide("OpenVPN", "VPN"),
+            (Verdict::Accept, Rule::AllowName)
+        );
+        assert_eq!(
+            p.decide("Skype_Teams", "VoIP"),
+            (Verdict::Drop, Rule::DenyName)
+        );
+        // The same name in both lists: deny wins.
+        let both = Policy {
+            allow: vec!["X".into()],
+            deny: vec!["x".into()],
+            ..p.clone()
+        };
+        assert_eq!(both.decide("X", "VoIP"), (Verdict::Drop, Rule::DenyName));
+        // Categories next; Game is in both lists, so deny wins.
+        assert_eq!(
+            p.decide("WireGuard", "VPN"),
+            (Verdict::Drop, Rule::DenyCategory)
+        );
+        assert_eq!(
+            p.decide("RakNet", "Game"),
+            (Verdict::Drop, Rule::DenyCategory)
+        );
+        assert_eq!(
+            p.decide("Zoom", "voip"),
+            (Verdict::Accept, Rule::AllowCategory)
+        );
+        // Nothing names it: `unlisted`.
+        assert_eq!(
+            p.decide("BitTorrent", "P2P"),
+            (Verdict::Drop, Rule::Unlisted)
+        );
+        let open = Policy {
+            unlisted: Verdict::Accept,
+            ..p
+        };
+        assert_eq!(
+            open.decide("BitTorrent", "P2P"),
+            (Verdict::Accept, Rule::Unlisted)
+        );
+        assert_eq!(
+            open.on_identified(&label("BitTorrent", "P2P")),
             Decision::Accept(DecisionReason::Identified)
         );
-        p.deny = vec!["openvpn".into()];
+    }
+
+    #[test]
+    fn the_default_policy_accepts_calls_and_infrastructure_and_denies_vpns_tunnels_anonymizers() {
+        let p = Policy::default();
+        for c in ["VoIP", "Video", "Media", "Network", "System", "Web"] {
+            assert_eq!(
+                p.decide("P", c),
+                (Verdict::Accept, Rule::AllowCategory),
+                "{c}"
+            );
+        }
+        for c in ["VPN", "Tunnel", "Anonymizer"] {
+            assert_eq!(p.decide("P", c), (Verdict::Drop, Rule::DenyCategory), "{c}");
+        }
+        for c in ["Game", "P2P", "Chat", "Custom"] {
+            assert_eq!(p.decide("P", c), (Verdict::Drop, Rule::Unlisted), "{c}");
+        }
         assert_eq!(
-            p.on_identified(&label("OpenVPN")),
-            Decision::Drop(DecisionReason::Identified)
-        );
-        p.deny.clear();
-        p.allow = Some(vec!["Skype_Teams".into()]);
-        assert_eq!(
-            p.on_identified(&label("OpenVPN")),
-            Decision::Drop(DecisionReason::Identified)
-        );
-        assert_eq!(
-            p.on_identified(&label("skype_teams")),
+            p.on_identified(&label("Skype_TeamsCall", "VoIP")),
             Decision::Accept(DecisionReason::Identified)
+        );
+        assert_eq!(
+            p.on_identified(&label("OpenVPN", "VPN")),
+            Decision::Drop(DecisionReason::Identified)
         );
     }
 

@@ -182,7 +182,7 @@ fn check_signatures_refuses_a_broken_set_with_every_error() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("a.sig"),
-        "protocol P id 1 category C\n  rule r\n    transport sctp\n    len =! 3\n",
+        "protocol P id 1 category Custom\n  rule r\n    transport sctp\n    len =! 3\n",
     )
     .unwrap();
     let out = nfdpi()

@@ -5,6 +5,7 @@
 //! (priority, then specificity, then file order) and the per-transport indexes by port and by
 //! first payload byte are built here once, so the matcher only walks a packet's candidates.
 
+pub mod category;
 pub mod matcher;
 pub mod parse;
 
@@ -220,6 +221,9 @@ impl SignatureSet {
             set.summary.files += 1;
             for item in &file.items {
                 let Item::Protocol(p) = item else { continue };
+                if let Err(m) = category::check_declared(&p.category) {
+                    errors.push(err(p.line, category::column(&line_text(p.line)), m));
+                }
                 let proto_label = Arc::new(Label {
                     protocol: p.name.clone(),
                     id: p.id,
@@ -441,6 +445,11 @@ impl SignatureSet {
     /// The protocol names this set can give, for validating `--allow`/`--deny`.
     pub fn protocol_names(&self) -> impl Iterator<Item = &str> {
         self.labels.iter().map(|l| l.protocol.as_str())
+    }
+
+    /// One label per protocol (name, id, category, where declared), in load order.
+    pub fn labels(&self) -> &[Arc<Label>] {
+        &self.labels
     }
 
     /// Files, protocols, rules and examples checked, for `check-signatures`.
@@ -707,9 +716,9 @@ mod tests {
 
     #[test]
     fn the_more_specific_rule_wins_then_priority_then_file_order() {
-        let src = "protocol Generic id 1 category C\n  rule g\n    u8@0 == 1\n\
-                   protocol Specific id 2 category C\n  rule s\n    u8@0 == 1\n    len == 3\n\
-                   protocol Late id 3 category C\n  rule l\n    u8@0 == 1\n    len == 3\n";
+        let src = "protocol Generic id 1 category Custom\n  rule g\n    u8@0 == 1\n\
+                   protocol Specific id 2 category Custom\n  rule s\n    u8@0 == 1\n    len == 3\n\
+                   protocol Late id 3 category Custom\n  rule l\n    u8@0 == 1\n    len == 3\n";
         let s = set(src);
         let pkt = udp("10.0.0.1", 1, "10.0.0.2", 2, &[1, 2, 3]);
         assert_eq!(
@@ -726,7 +735,7 @@ mod tests {
     #[test]
     fn repeat_same_counts_packets_of_one_direction() {
         let s = set(
-            "protocol R id 1 category C\n  rule r\n    u8@0 == 0x80\n    repeat 3 same u32@1\n",
+            "protocol R id 1 category Custom\n  rule r\n    u8@0 == 0x80\n    repeat 3 same u32@1\n",
         );
         let a = [0x80, 0, 0, 0, 7];
         let b = [0x80, 0, 0, 0, 8];
@@ -755,8 +764,8 @@ mod tests {
 
     #[test]
     fn a_held_match_yields_to_a_later_deciding_rule_or_settles() {
-        let s = set("protocol Guess id 1 category C\n  rule g\n    priority -1\n    hold\n    packet within 4\n    u8@2 == 2\n\
-                     protocol Real id 2 category C\n  rule r\n    packet within 4\n    u8@0 == 0x90\n    repeat 2\n");
+        let s = set("protocol Guess id 1 category Custom\n  rule g\n    priority -1\n    hold\n    packet within 4\n    u8@2 == 2\n\
+                     protocol Real id 2 category Custom\n  rule r\n    packet within 4\n    u8@0 == 0x90\n    repeat 2\n");
         let pkt = udp("10.0.0.1", 1, "10.0.0.2", 2, &[0x90, 0, 2]);
         let at = |i| Ctx {
             dir: Direction::ToServer,
@@ -787,7 +796,8 @@ mod tests {
 
     #[test]
     fn gives_up_past_every_window() {
-        let s = set("protocol W id 1 category C\n  rule w\n    packet within 2\n    u8@0 == 9\n");
+        let s =
+            set("protocol W id 1 category Custom\n  rule w\n    packet within 2\n    u8@0 == 9\n");
         let pkt = udp("10.0.0.1", 1, "10.0.0.2", 2, &[0]);
         let mut p = Progress::default();
         assert!(matches!(
@@ -805,7 +815,7 @@ mod tests {
     #[test]
     fn positions_directions_sides_and_cidrs() {
         let s = set(
-            "protocol S id 1 category C\n  rule s\n    packet first-to-client\n    both-directions\n    server-ip 52.112.0.0/14\n    server-port 3478-3481\n",
+            "protocol S id 1 category Custom\n  rule s\n    packet first-to-client\n    both-directions\n    server-ip 52.112.0.0/14\n    server-port 3478-3481\n",
         );
         let reply = udp("52.114.1.1", 3478, "10.0.0.1", 50000, b"");
         let ctx = Ctx {
@@ -907,15 +917,15 @@ mod tests {
     #[test]
     fn compile_errors_point_at_the_rule() {
         let cases = [
-            ("protocol P id 1 category C\n  rule r\n    transport udp\n    transport tcp\n", 2, "one transport per rule"),
-            ("protocol P id 1 category C\n  rule r\n    u8@0 == 256\n", 2, "fit in u8@0"),
-            ("protocol P id 1 category C\n  rule r\n    u8@0 in 5..1\n", 2, "LOW ≤ HIGH"),
-            ("protocol P id 1 category C\n  rule r\n    repeat 1\n", 2, "N ≥ 2"),
-            ("protocol P id 1 category C\n  rule r\n    packet within 0\n", 2, "N ≥ 1"),
-            ("protocol P id 1 category C\n", 1, "at least one `rule`"),
-            ("protocol P id 1 category C\n  rule r\n    len == 1\nprotocol P id 2 category C\n  rule s\n    len == 2\n", 4, "same id and category"),
-            ("protocol P id 1 category C\n  rule r\n    len == 2\n    example match 00\n", 4, "expected this example to match rule `r` of P"),
-            ("protocol P id 1 category C\n  rule r\n    len == 1\n    example nomatch 00\n", 4, "to not match rule `r` of P, found that it matches"),
+            ("protocol P id 1 category Custom\n  rule r\n    transport udp\n    transport tcp\n", 2, "one transport per rule"),
+            ("protocol P id 1 category Custom\n  rule r\n    u8@0 == 256\n", 2, "fit in u8@0"),
+            ("protocol P id 1 category Custom\n  rule r\n    u8@0 in 5..1\n", 2, "LOW ≤ HIGH"),
+            ("protocol P id 1 category Custom\n  rule r\n    repeat 1\n", 2, "N ≥ 2"),
+            ("protocol P id 1 category Custom\n  rule r\n    packet within 0\n", 2, "N ≥ 1"),
+            ("protocol P id 1 category Custom\n", 1, "at least one `rule`"),
+            ("protocol P id 1 category Custom\n  rule r\n    len == 1\nprotocol P id 2 category Custom\n  rule s\n    len == 2\n", 4, "same id and category"),
+            ("protocol P id 1 category Custom\n  rule r\n    len == 2\n    example match 00\n", 4, "expected this example to match rule `r` of P"),
+            ("protocol P id 1 category Custom\n  rule r\n    len == 1\n    example nomatch 00\n", 4, "to not match rule `r` of P, found that it matches"),
         ];
         for (src, line, msg) in cases {
             let e = SignatureSet::from_sources(&[("t.sig", src)]).unwrap_err();
@@ -938,7 +948,7 @@ mod tests {
         assert!(matches!(e[0], LoadError::Empty(_)));
         std::fs::write(
             dir.path().join("a.sig"),
-            "protocol P id 1 category C\n  rule r\n    transport sctp\n",
+            "protocol P id 1 category Custom\n  rule r\n    transport sctp\n",
         )
         .unwrap();
         let e = SignatureSet::load(&[dir.path().to_path_buf()]).unwrap_err();
