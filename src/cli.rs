@@ -86,6 +86,33 @@ pub enum Command {
     /// Print an iptables-restore (or nftables) ruleset that feeds and obeys the daemon.
     #[command(after_help = IPTABLES_HELP)]
     Iptables(IptablesArgs),
+    /// Write the man pages or print a shell completion script, both rendered from these
+    /// definitions (used to build the Debian package).
+    #[command(hide = true, subcommand)]
+    Generate(GenerateWhat),
+}
+
+/// What `nfdpi generate` renders.
+#[derive(Debug, Subcommand)]
+pub enum GenerateWhat {
+    /// Write nfdpi.1 and one nfdpi-SUBCOMMAND.1 per subcommand into DIR (created if absent).
+    Man {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
+    /// Print the completion script for SHELL on standard output.
+    Completions {
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+}
+
+/// Shells `nfdpi generate completions` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 /// Largest `--max-flows`: 100 million flows, about 20 GB of flow state.
@@ -105,8 +132,9 @@ pub struct SignatureArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Exactly this signature set, nothing else (repeatable: directories of *.sig files or
-    /// files). Default: the shipped set, the first of $NFDPI_SIGNATURES, the `signatures/`
-    /// directory of the source tree the binary was built from, /usr/share/nfdpi/signatures.
+    /// files). Default: the shipped set, $NFDPI_SIGNATURES, else /usr/share/nfdpi/signatures
+    /// (the package's), else the `signatures/` directory of the source tree the binary was
+    /// built from; a binary run from inside that tree (a development build) looks there first.
     #[arg(
         long = "signatures",
         value_name = "PATH",

@@ -8,6 +8,8 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod flow;
+pub mod generate;
+pub mod install;
 pub mod iptables;
 pub mod nfqueue;
 pub mod packet;

@@ -40,6 +40,7 @@ fn main() -> ExitCode {
         Command::Protocols(args) => protocols(args, &origin),
         Command::Run(args) => run(args, origin),
         Command::Iptables(args) => iptables(args),
+        Command::Generate(what) => generate(what),
     }
 }
 
@@ -381,7 +382,8 @@ fn check_signatures(args: cli::CheckArgs) -> ExitCode {
     };
     match SignatureSet::load(&paths) {
         Ok(set) => {
-            println!("{}", set.summary());
+            let from: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+            println!("{}; loaded from {}", set.summary(), from.join(", "));
             ExitCode::SUCCESS
         }
         Err(errors) => {
@@ -672,5 +674,31 @@ fn iptables(args: cli::IptablesArgs) -> ExitCode {
     match io::stdout().lock().write_all(text.as_bytes()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => sink_error(e),
+    }
+}
+
+/// `nfdpi generate`: man pages into a directory, or a completion script on standard output.
+fn generate(what: cli::GenerateWhat) -> ExitCode {
+    match what {
+        cli::GenerateWhat::Man { dir } => match nfdpi::generate::man_pages(&dir) {
+            Ok(pages) => {
+                for p in pages {
+                    println!("{}", p.display());
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("nfdpi: cannot write man pages into {}: {e}", dir.display());
+                ExitCode::from(EXIT_RUNTIME)
+            }
+        },
+        cli::GenerateWhat::Completions { shell } => {
+            let mut out = Vec::new();
+            nfdpi::generate::completions(shell, &mut out);
+            match io::stdout().lock().write_all(&out) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => sink_error(e),
+            }
+        }
     }
 }

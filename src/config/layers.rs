@@ -9,20 +9,18 @@ use std::path::{Path, PathBuf};
 
 use super::file::locate;
 use crate::cli::SignatureArgs;
+use crate::install;
 use crate::signature::parse::{self, Item};
 use crate::signature::SignatureSet;
 
-/// Where the shipped set is installed.
-pub const INSTALLED_SIGNATURES: &str = "/usr/share/nfdpi/signatures";
-
-/// The places searched for the shipped set, in order: `$NFDPI_SIGNATURES` when set, the
-/// `signatures/` directory of the source tree the binary was built from, then
-/// [`INSTALLED_SIGNATURES`].
+/// The places searched for the shipped set, in order: `$NFDPI_SIGNATURES` when set, then
+/// [`install::this_binary_candidates`]: /usr/share/nfdpi/signatures before the `signatures/`
+/// directory of the source tree the binary was built from, unless the binary runs from inside
+/// that tree (a development build).
 pub fn default_signatures() -> Result<PathBuf, String> {
-    let source_tree = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("signatures");
     search(
         std::env::var_os("NFDPI_SIGNATURES").map(PathBuf::from),
-        &[source_tree, PathBuf::from(INSTALLED_SIGNATURES)],
+        &install::this_binary_candidates(),
     )
 }
 
