@@ -36,7 +36,9 @@ fn subcommands() -> Vec<String> {
         .nth(1)
         .and_then(|rest| rest.split("\n\n").next())
         .expect("--help has a Commands: section");
+    // A name is indented two spaces; a description wrapped onto the next line, further.
     list.lines()
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
         .filter_map(|l| l.split_whitespace().next())
         .filter(|name| *name != "help")
         .map(str::to_string)
