@@ -375,6 +375,11 @@ pub enum Chain {
 
 #[derive(Debug, Args)]
 pub struct IptablesArgs {
+    /// The daemon's configuration file: its `queues`, `transport` and mark keys give the
+    /// ruleset's (so the rules always match the daemon that reads the same file); flags override
+    /// it, and its other keys are ignored here.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Queue numbers the daemon reads: `0` or `0-3`.
     #[arg(long, default_value = "0", value_parser = parse_queues)]
     pub queues: QueueRange,

@@ -429,3 +429,35 @@ fn a_category_outside_the_vocabulary_is_refused_at_its_column() {
         "{err}"
     );
 }
+
+/// The unit builds its ruleset from the daemon's configuration file: `iptables --config` takes
+/// the file's queues and transports (so rules and daemon cannot disagree), ignores the keys that
+/// only the daemon reads, and a flag still overrides the file.
+#[test]
+fn iptables_takes_queues_and_transports_from_the_daemons_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = shipped_config(dir.path());
+    let text = std::fs::read_to_string(&config).unwrap();
+    let text = text.replace(
+        "queues = \"0-1\"",
+        "queues = \"2-5\"\ntransport = \"udp,tcp\"",
+    );
+    std::fs::write(&config, text).unwrap();
+    let script = |extra: &[&str]| {
+        let out = nfdpi()
+            .args(["iptables", "--chain", "FORWARD", "--config"])
+            .arg(&config)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let from_file = script(&[]);
+    assert!(from_file.contains("--queue-balance 2:5"), "{from_file}");
+    assert!(from_file.contains("-A FORWARD -p tcp "), "{from_file}");
+    assert!(from_file.contains("-A FORWARD -p udp "), "{from_file}");
+    let overridden = script(&["--queues", "7", "--transport", "udp"]);
+    assert!(overridden.contains("--queue-num 7"), "{overridden}");
+    assert!(!overridden.contains("-A FORWARD -p tcp "), "{overridden}");
+}

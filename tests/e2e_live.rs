@@ -382,9 +382,13 @@ fn live_verdicts_match_offline_classify() {
             ));
         }
         // Case 4 for every flow: an undecided flow is queued packet by packet, once each; a cut
-        // one up to the packet that crossed the budget; an accepted one no further than it.
+        // one up to the packet that crossed the budget; an accepted one no further than it. A flow
+        // cut at its first packet (a denied protocol named at once) leaves no conntrack entry to
+        // carry the mark: the kernel discards an unconfirmed entry with the packet dropped, so each
+        // of its packets is queued again and dropped by nfdpi's flow table.
         let queue_ok = match rec.verdict.as_str() {
             "pending" => queued == rec.packets,
+            "drop" if want == 0 => queued == rec.packets,
             "drop" => queued == want + 1,
             _ => queued <= rec.packets,
         };
