@@ -209,6 +209,27 @@ fn check_signatures_refuses_a_broken_set_with_every_error() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("a.sig:3:15"));
 }
 
+/// Issue 9.1: a comment with multi-byte characters after a statement that does not belong
+/// where it is used to panic the loader (exit 101); it is a refused set with the error's column
+/// counted in characters.
+#[test]
+fn a_multi_byte_comment_is_an_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.sig"), "hold # ééééé\n").unwrap();
+    let out = nfdpi()
+        .arg("check-signatures")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{e}");
+    assert!(
+        e.contains("a.sig:1:1: expected a `rule` line before tests and examples, found `hold`"),
+        "{e}"
+    );
+    assert!(e.contains("1 | hold # ééééé\n"), "{e}");
+}
+
 #[test]
 fn check_signatures_refuses_an_empty_set() {
     let dir = tempfile::tempdir().unwrap();

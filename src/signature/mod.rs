@@ -268,11 +268,11 @@ impl SignatureSet {
                             for ex in &r.examples {
                                 let got = matcher::payload_tests_hold(&c, &ex.payload);
                                 if got != ex.matches {
-                                    let col =
-                                        line_text(ex.line).find("example").map_or(1, |c| c + 1);
+                                    let text = line_text(ex.line);
+                                    let at = text.find("example").and_then(|c| text.get(c..));
                                     errors.push(err(
                                         ex.line,
-                                        u32::try_from(col).unwrap_or(1),
+                                        at.map_or(1, |at| parse::column(&text, at)),
                                         format!(
                                             "expected this example to {} rule `{}` of {}, found that it {}",
                                             if ex.matches { "match" } else { "not match" },
@@ -998,6 +998,70 @@ mod proptests {
         SET.get_or_init(|| {
             SignatureSet::load(&[Path::new(env!("CARGO_MANIFEST_DIR")).join("signatures")]).unwrap()
         })
+    }
+
+    /// Lines made of the language's words, quotes, escapes, comments, multi-byte and odd
+    /// whitespace characters, and arbitrary characters.
+    fn text_s() -> impl Strategy<Value = String> {
+        let token = prop_oneof![
+            4 => prop::sample::select(vec![
+                "protocol", "P", "id", "1", "category", "C", "rule", "r", "hold", "priority",
+                "transport", "udp", "port", "53", "ip", "10.0.0.0/8", "u8@0", "u16@-2", "==",
+                "in", "0x1..0x9", "{1, 2}", "len", "prefix", "at", "contains", "stun", "attr",
+                "rtp", "pt", "quic", "version", "host", "repeat", "3", "same", "example",
+                "match", "nomatch", "00ff", "not", "udp:53@X", "host:\"a.b\"@H", "ip:1.2.3.4:5@I",
+                "#", "\"", "\\x", "\\", "é", "ééééé", "\u{3000}", "\t", " ", "  ", "@", ":",
+                ",", "-", "..", "𝄞", "\u{200b}",
+            ]).prop_map(String::from),
+            1 => any::<char>().prop_map(String::from),
+        ];
+        let comment = prop_oneof![
+            Just(String::new()),
+            "[ é😀\u{3000}a#\"]{0,8}".prop_map(|c| format!(" #{c}")),
+        ];
+        let statement = prop::sample::select(vec![
+            "protocol P id 1 category C",
+            "protocol Q id 2 category C",
+            "rule r",
+            "hold",
+            "priority -1",
+            "transport udp",
+            "port 53",
+            "len == 5",
+            "prefix \"é\"",
+            "at 2 \"ü#\"",
+            "u8@0 in {1, 2}",
+            "stun attr 0x8054",
+            "rtp pt 96..127",
+            "host \"é.org\"",
+            "repeat 2 same u16@0",
+            "example match 00",
+            "example nomatch 0102",
+            "udp:53@X",
+        ])
+        .prop_map(String::from);
+        let indent = "[ \t\u{3000}\u{a0}]{0,3}";
+        let words = prop::collection::vec(token, 0..8).prop_map(|t| t.join(" "));
+        let line = (indent, prop_oneof![statement, words], comment)
+            .prop_map(|(i, t, c)| format!("{i}{t}{c}"));
+        prop::collection::vec(line, 0..8).prop_map(|lines| lines.join("\n"))
+    }
+
+    proptest! {
+        /// Arbitrary text never panics the parser or the loader (issue 9.1: `hold # ééééé`), and
+        /// every error renders, with a column inside its line.
+        #[test]
+        fn arbitrary_text_never_panics_the_loader(text in text_s(), raw in any::<String>()) {
+            for t in [&text, &raw] {
+                if let Err(errors) = SignatureSet::from_sources(&[("t.sig", t.as_str())]) {
+                    for e in errors {
+                        let shown = e.to_string();
+                        prop_assert!(shown.starts_with("t.sig:"));
+                        prop_assert!(e.col >= 1 && e.col as usize <= e.text.chars().count() + 1, "{}", shown);
+                    }
+                }
+            }
+        }
     }
 
     proptest! {

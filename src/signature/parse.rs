@@ -242,40 +242,14 @@ pub fn parse_file(file: &str, src: &str) -> Result<File, Vec<SyntaxError>> {
     let mut errors = Vec::new();
     for (i, raw) in src.lines().enumerate() {
         let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        let body = strip_comment(raw);
-        let trimmed = body.trim_start();
-        if trimmed.trim().is_empty() {
-            continue;
-        }
-        let err = |rest: &str, expected: &str| SyntaxError {
-            file: file.to_string(),
-            line: line_no,
-            col: u32::try_from(raw[..raw.len() - rest.len()].chars().count()).unwrap_or(0) + 1,
-            message: format!("expected {expected}, found {}", describe_found(rest)),
-            text: raw.to_string(),
-        };
-        let stmt = statement(trimmed);
-        match stmt {
-            Ok((rest, st)) => {
-                let rest_t = rest.trim_start();
-                if !rest_t.is_empty() {
-                    // Point at what is left over, inside `raw` (comment already stripped).
-                    let off = raw.len() - body.len() + (body.len() - rest_t.len());
-                    let r = raw.get(off..).unwrap_or("");
-                    errors.push(err(r, "end of line"));
-                    continue;
-                }
-                if let Err(e) = attach(&mut out, st, line_no) {
-                    errors.push(err(trimmed, e));
-                }
-            }
-            Err(nom::Err::Error(e)) | Err(nom::Err::Failure(e)) => {
-                let off = raw.len() - body.len() + (body.len() - e.input.len());
-                let r = raw.get(off..).unwrap_or("");
-                let expected = expected_for(trimmed, e.input);
-                errors.push(err(r, &expected));
-            }
-            Err(nom::Err::Incomplete(_)) => errors.push(err(trimmed, "a statement")),
+        if let Err(e) = parse_line(&mut out, raw, line_no) {
+            errors.push(SyntaxError {
+                file: file.to_string(),
+                line: line_no,
+                col: column(raw, e.at),
+                message: format!("expected {}, found {}", e.expected, describe_found(e.at)),
+                text: raw.to_string(),
+            });
         }
     }
     if errors.is_empty() {
@@ -283,6 +257,55 @@ pub fn parse_file(file: &str, src: &str) -> Result<File, Vec<SyntaxError>> {
     } else {
         Err(errors)
     }
+}
+
+/// Where a line went wrong: `at` is always a sub-slice of the line (never a copy), so its column
+/// is found from its position in the line, in one place ([`column`]).
+struct LineError<'a> {
+    at: &'a str,
+    expected: std::borrow::Cow<'static, str>,
+}
+
+/// Parse one line (comments stripped, blank lines skipped) and attach its statement to `out`.
+fn parse_line<'a>(out: &mut File, raw: &'a str, line: u32) -> Result<(), LineError<'a>> {
+    let body = strip_comment(raw);
+    let trimmed = body.trim_start();
+    if trimmed.trim().is_empty() {
+        return Ok(());
+    }
+    match statement(trimmed) {
+        Ok((rest, st)) => {
+            let rest = rest.trim_start();
+            if !rest.is_empty() {
+                return Err(LineError {
+                    at: rest,
+                    expected: "end of line".into(),
+                });
+            }
+            attach(out, st, line).map_err(|e| LineError {
+                at: trimmed,
+                expected: e.into(),
+            })
+        }
+        Err(nom::Err::Error(e)) | Err(nom::Err::Failure(e)) => Err(LineError {
+            at: e.input,
+            expected: expected_for(trimmed, e.input).into(),
+        }),
+        Err(nom::Err::Incomplete(_)) => Err(LineError {
+            at: trimmed,
+            expected: "a statement".into(),
+        }),
+    }
+}
+
+/// The 1-based column, in characters, at which `at` (a sub-slice of `line`) starts; 1 when it
+/// is not inside `line`.
+pub(crate) fn column(line: &str, at: &str) -> u32 {
+    let offset = (at.as_ptr() as usize).checked_sub(line.as_ptr() as usize);
+    let prefix = offset.and_then(|o| line.get(..o)).unwrap_or("");
+    u32::try_from(prefix.chars().count())
+        .unwrap_or(u32::MAX - 1)
+        .saturating_add(1)
 }
 
 /// What the parser wanted where it stopped, from the statement's keyword.
@@ -648,7 +671,7 @@ fn quoted(i: &str) -> Res<'_, Vec<u8>> {
                         ))
                     })?;
                     out.push(b);
-                    chars = chars.as_str()[2..].chars();
+                    chars = chars.as_str().get(2..).unwrap_or("").chars();
                 }
                 _ => {
                     return Err(nom::Err::Error(nom::error::Error::new(
@@ -1454,6 +1477,67 @@ mod tests {
                 "{src:?}: {} does not contain {msg}",
                 e.message
             );
+        }
+    }
+
+    /// Columns count characters, and the comment is no part of the statement: `hold # ééééé`
+    /// (issue 9.1) used to slice the line at a byte offset of its comment-stripped copy and
+    /// panic the loader.
+    #[test]
+    fn multi_byte_text_and_comments_give_columns_in_characters() {
+        let cases = [
+            (
+                "hold # ééééé\n",
+                1,
+                1,
+                "expected a `rule` line before tests",
+            ),
+            (
+                "  hold # ééééé\n",
+                1,
+                3,
+                "expected a `rule` line before tests",
+            ),
+            (
+                "protocol P id 1 category C\n rule r\n len == 5 extra # é\n",
+                3,
+                11,
+                "found `extra`",
+            ),
+            (
+                "protocol P id 1 category C\n rule r\n\u{3000}len == 5 é # ééé\n",
+                3,
+                11,
+                "expected end of line, found `é`",
+            ),
+            (
+                "protocol P id 1 category C\n rule r\n prefix \"é\" é\n",
+                3,
+                13,
+                "expected end of line, found `é`",
+            ),
+            (
+                "protocol P id 1 category C\n rule r\n u8@0 == é # ü\n",
+                3,
+                7,
+                "expected a field test like",
+            ),
+            ("é\n", 1, 1, "expected a statement"),
+            (
+                "protocol P id 1 category C\n rule r\n at 1 \"\\xé\"\n",
+                3,
+                8,
+                "expected `at OFFSET LITERAL`",
+            ),
+        ];
+        for (src, line, col, msg) in cases {
+            let e = err_of(src);
+            assert_eq!((e.line, e.col), (line, col), "{src:?} gave {e}");
+            assert!(e.message.contains(msg), "{src:?}: {}", e.message);
+            // The caret sits under the character the column names.
+            let shown = e.to_string();
+            let caret = shown.lines().last().unwrap();
+            assert_eq!(caret.chars().count(), 4 + col as usize, "{shown}");
         }
     }
 
