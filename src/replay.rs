@@ -28,9 +28,7 @@ pub enum CaptureError {
     Empty,
     #[error("not a pcap or pcapng capture (unrecognised header)")]
     NotACapture,
-    #[error(
-        "unsupported link type {0} (nfdpi reads Ethernet, Linux SLL/SLL2, raw IP and BSD loopback)"
-    )]
+    #[error("unsupported link type {0} (nfdpi reads {supported})", supported = LinkType::SUPPORTED)]
     UnknownLinkType(i32),
     #[error(
         "corrupt capture at byte offset {offset}: {reason}; the flows read before it are reported"
