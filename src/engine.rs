@@ -173,16 +173,13 @@ impl Engine {
         s.packets.fetch_add(1, Relaxed);
         let pkt = match parsed {
             Ok(p) => p,
-            Err(e) => {
-                s.add(
-                    if e == ParseError::NotIp {
-                        &s.non_ip
-                    } else {
-                        &s.malformed
-                    },
-                    1,
-                );
+            Err(ParseError::NotIp) => {
+                s.non_ip.fetch_add(1, Relaxed);
                 return self.count(self.undecided(self.policy.load().on_unparsed));
+            }
+            Err(ParseError::Malformed) => {
+                s.malformed.fetch_add(1, Relaxed);
+                return self.count(self.undecided(self.policy.load().on_malformed));
             }
         };
         // At most two tunnel layers (e.g. GRE inside GTP-U).
@@ -565,7 +562,7 @@ mod tests {
     }
 
     #[test]
-    fn non_udp_tcp_and_garbage_get_the_default_verdict() {
+    fn non_udp_tcp_gets_the_unparsed_verdict_and_malformed_the_malformed_one() {
         let e = engine();
         let mut icmp = Vec::new();
         PacketBuilder::ipv4([1, 1, 1, 1], [2, 2, 2, 2], 64)
@@ -573,19 +570,102 @@ mod tests {
             .write(&mut icmp, b"x")
             .unwrap();
         assert_eq!(e.process_ip(&icmp, 0).verdict, Verdict::Accept);
-        assert_eq!(e.process_ip(&[0x45, 0, 0], 0).verdict, Verdict::Accept);
+        assert_eq!(e.process_ip(&[0x45, 0, 0], 0).verdict, Verdict::Drop);
+        // A UDP header cut short: no flow could hold it to a budget.
+        let cut = udp([10, 0, 0, 1], 4000, [10, 0, 0, 2], 5000, 100);
+        assert_eq!(e.process_ip(&cut[..24], 0).verdict, Verdict::Drop);
         let s = e.stats().snapshot();
-        assert_eq!((s.other_ip, s.malformed, s.flows_created), (1, 1, 0));
+        assert_eq!((s.other_ip, s.malformed, s.flows_created), (1, 2, 0));
+        assert_eq!((s.verdict_accept, s.verdict_drop), (1, 2));
+        // The operator may choose to let them pass.
+        let open = Engine::new(
+            EngineConfig {
+                policy: Policy {
+                    on_malformed: Verdict::Accept,
+                    ..Policy::default()
+                },
+                ..Default::default()
+            },
+            Arc::new(SignatureSet::empty()),
+        );
+        assert_eq!(open.process_ip(&cut[..24], 0).verdict, Verdict::Accept);
+        assert_eq!(open.stats().snapshot().malformed, 1);
+    }
+
+    /// An IPv6/UDP packet (no link header) of exactly `ip_len` bytes, with `ext` between the
+    /// IPv6 and the UDP header: (type, header bytes), each header's next-header byte filled in
+    /// here.
+    fn udp6_behind(ext: &[(u8, Vec<u8>)], ip_len: usize) -> Vec<u8> {
+        let mut p = vec![0x60, 0, 0, 0, 0, 0, 0, 64];
+        p[6] = ext.first().map_or(17, |e| e.0);
+        p.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8].repeat(4));
+        p.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb9].repeat(4));
+        for (i, (_, h)) in ext.iter().enumerate() {
+            let at = p.len();
+            p.extend_from_slice(h);
+            p[at] = ext.get(i + 1).map_or(17, |e| e.0);
+        }
+        let udp_len = ip_len - p.len();
+        p.extend_from_slice(&4000u16.to_be_bytes());
+        p.extend_from_slice(&5000u16.to_be_bytes());
+        p.extend_from_slice(&(udp_len as u16).to_be_bytes());
+        p.extend_from_slice(&[0, 0]);
+        p.resize(ip_len, 0xA5);
+        let plen = (ip_len - 40) as u16;
+        p[4..6].copy_from_slice(&plen.to_be_bytes());
+        p
+    }
+
+    /// Ten packets of 1,024 bytes fill the budget; the eleventh is cut, and the flow is UDP.
+    fn assert_budgeted(packet: &[u8]) {
+        assert_eq!(packet.len(), 1024);
+        let e = engine();
+        for i in 0..10 {
+            assert_eq!(
+                e.process_ip(packet, i).verdict,
+                Verdict::Accept,
+                "packet {i}"
+            );
+        }
+        let v = e.process_ip(packet, 10);
+        assert_eq!((v.verdict, v.decided), (Verdict::Drop, true));
+        let s = e.stats().snapshot();
+        assert_eq!((s.flows_created, s.flows_cut, s.other_ip), (1, 1, 0));
+        let mut out = Vec::new();
+        e.drain(&mut out);
+        assert_eq!((out[0].transport, out[0].src.port()), ("udp", 4000));
+    }
+
+    /// ip6tables `-p udp` queues UDP behind a Hop-by-Hop header that is not first (the kernel's
+    /// `ipv6_find_hdr` skips one wherever it stands): it gets its flow and its budget.
+    #[test]
+    fn udp_behind_a_misplaced_hop_by_hop_header_gets_a_flow_and_a_budget() {
+        let dest = (60, vec![0, 0, 1, 4, 0, 0, 0, 0]);
+        let hbh = (0, vec![0, 1, 1, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        assert_budgeted(&udp6_behind(&[dest, hbh], 1024));
+    }
+
+    /// An Authentication header's length counts 4-byte units beyond the first 8: length 0 is
+    /// an 8-byte header, which the kernel skips.
+    #[test]
+    fn udp_behind_an_ah_header_of_length_0_gets_a_flow_and_a_budget() {
+        let ah = (51, vec![0, 0, 0, 0, 0, 0, 0, 1]);
+        assert_budgeted(&udp6_behind(&[ah], 1024));
+        let ah_long = (51, vec![0, 1, 0, 0, 0, 0, 0, 1, 9, 9, 9, 9]);
+        assert_budgeted(&udp6_behind(&[ah_long.clone(), ah_long], 1024));
     }
 
     proptest! {
         #[test]
-        fn arbitrary_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..200), link in 0usize..6) {
+        fn arbitrary_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..200), link in 0usize..LinkType::ALL.len()) {
+            // One packet of under 200 bytes never reaches the budget: only a malformed one is
+            // dropped.
             let e = engine();
-            let links = [LinkType::Ethernet, LinkType::LinuxSll, LinkType::LinuxSll2, LinkType::RawIp, LinkType::Null, LinkType::Loop];
-            let v = e.process(links[link], &data, 0);
-            prop_assert!(v.verdict == Verdict::Accept || v.verdict == Verdict::Drop);
-            let _ = e.process_ip(&data, 1);
+            let v = e.process(LinkType::ALL[link], &data, 0);
+            prop_assert_eq!(v.verdict == Verdict::Drop, e.stats().snapshot().malformed == 1);
+            let e = engine();
+            let v = e.process_ip(&data, 1);
+            prop_assert_eq!(v.verdict == Verdict::Drop, e.stats().snapshot().malformed == 1);
         }
 
         #[test]

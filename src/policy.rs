@@ -145,10 +145,17 @@ pub struct Policy {
     /// Verdict for a packet of a new flow when the flow table is full. Default accept (fail
     /// open): an overloaded classifier must not cut everyone off.
     pub on_overflow: Verdict,
-    /// Verdict for a packet nfdpi cannot parse, or that is not UDP/TCP. Default accept.
+    /// Verdict for a packet that is not IP, or IP whose transport is neither UDP nor TCP (after
+    /// the extension headers the kernel skips): nothing nfdpi tracks. Default accept.
     pub on_unparsed: Verdict,
     /// The transports inspected; packets of the others pass uninspected (UDP only by default).
     pub transports: Transports,
+    /// Verdict for a packet whose IP or UDP/TCP header nfdpi cannot read: cut short, lengths
+    /// that contradict each other, an IPv6 extension-header chain that runs past the packet or
+    /// is longer than the kernel walks. Such a packet has no flow, so no budget could stop it;
+    /// the kernel queues only what it parsed as UDP, so it is broken or built to pass
+    /// uninspected. Default drop (counted as `malformed`).
+    pub on_malformed: Verdict,
     pub marks: MarkLayout,
 }
 
@@ -165,6 +172,7 @@ impl Default for Policy {
             on_overflow: Verdict::Accept,
             on_unparsed: Verdict::Accept,
             transports: Transports::default(),
+            on_malformed: Verdict::Drop,
             marks: MarkLayout::default(),
         }
     }

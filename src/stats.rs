@@ -39,7 +39,9 @@ counters! {
     packets,
     /// Their IP bytes.
     bytes,
-    /// Packets that could not be parsed (bad lengths, broken headers).
+    /// Packets whose IP or UDP/TCP header could not be read (cut short, bad lengths, an IPv6
+    /// extension chain running past the packet): they get the malformed verdict, drop by
+    /// default.
     malformed,
     /// Frames that carry no IP (ARP, LLDP…).
     non_ip,
