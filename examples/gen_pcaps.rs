@@ -27,10 +27,22 @@ const LINKTYPE_ETHERNET: u16 = 1;
 const LINKTYPE_LINUX_SLL: u16 = 113;
 /// `LINKTYPE_LINUX_SLL2` (Linux "cooked" capture v2).
 const LINKTYPE_LINUX_SLL2: u16 = 276;
+/// `LINKTYPE_PPP`.
+const LINKTYPE_PPP: u16 = 9;
+/// `LINKTYPE_C_HDLC` (Cisco HDLC).
+const LINKTYPE_C_HDLC: u16 = 104;
+/// `LINKTYPE_IEEE802_11`, the link type PPI names for 802.11.
+const LINKTYPE_IEEE802_11: u16 = 105;
+/// `LINKTYPE_IEEE802_11_RADIOTAP`.
+const LINKTYPE_RADIOTAP: u16 = 127;
+/// `LINKTYPE_PPI` (Per-Packet Information).
+const LINKTYPE_PPI: u16 = 192;
 
 /// Client and server MAC addresses (locally administered).
 const MAC_CLIENT: [u8; 6] = [0x02, 0, 0, 0, 0, 0x01];
 const MAC_SERVER: [u8; 6] = [0x02, 0, 0, 0, 0, 0x02];
+/// The 802.11 access point (BSSID) between them.
+const MAC_AP: [u8; 6] = [0x02, 0, 0, 0, 0, 0xa9];
 
 /// Seconds between 1900-01-01 (NTP era 0) and 1970-01-01.
 const NTP_UNIX_OFFSET: u64 = 2_208_988_800;
@@ -83,6 +95,18 @@ fn main() -> io::Result<()> {
         LINKTYPE_LINUX_SLL2,
         &sll2(&quick),
     )?;
+    write_pcap(&dir.join("quickstart-ppp.pcap"), LINKTYPE_PPP, &ppp(&quick))?;
+    write_pcap(
+        &dir.join("quickstart-chdlc.pcap"),
+        LINKTYPE_C_HDLC,
+        &cisco_hdlc(&quick),
+    )?;
+    write_pcap(
+        &dir.join("quickstart-radiotap.pcap"),
+        LINKTYPE_RADIOTAP,
+        &radiotap(&quick),
+    )?;
+    write_pcap(&dir.join("quickstart-ppi.pcap"), LINKTYPE_PPI, &ppi(&quick))?;
     Ok(())
 }
 
@@ -654,6 +678,161 @@ fn sll2(frames: &[Frame]) -> Vec<(u64, Vec<u8>)> {
             out.extend_from_slice(&mac);
             out.extend_from_slice(&[0, 0]);
             out.extend_from_slice(&f.ip);
+            (f.ts_us, out)
+        })
+        .collect()
+}
+
+/// PPP in HDLC-like framing (RFC 1662): address 0xFF, control 0x03, then the protocol (0x0021
+/// IPv4, 0x0057 IPv6). No FCS, as capture tools store it.
+fn ppp(frames: &[Frame]) -> Vec<(u64, Vec<u8>)> {
+    frames
+        .iter()
+        .map(|f| {
+            let mut out = vec![0xff, 0x03];
+            let proto: u16 = if f.ip[0] >> 4 == 6 { 0x0057 } else { 0x0021 };
+            out.extend_from_slice(&proto.to_be_bytes());
+            out.extend_from_slice(&f.ip);
+            (f.ts_us, out)
+        })
+        .collect()
+}
+
+/// Cisco HDLC: address (0x0F unicast), control 0, then the EtherType.
+fn cisco_hdlc(frames: &[Frame]) -> Vec<(u64, Vec<u8>)> {
+    frames
+        .iter()
+        .map(|f| {
+            let mut out = vec![0x0f, 0x00];
+            out.extend_from_slice(&ether_type(&f.ip).to_be_bytes());
+            out.extend_from_slice(&f.ip);
+            (f.ts_us, out)
+        })
+        .collect()
+}
+
+/// An 802.11 data frame carrying `ip` between the client station and the server behind the
+/// access point: to the distribution system (flags 0x01) from the client, from it (0x02)
+/// otherwise. `qos` makes it a QoS data frame (subtype 8, 2 bytes of QoS control). Then
+/// LLC/SNAP (AA AA 03, OUI 00 00 00, the EtherType) and the packet.
+fn wifi_data(f: &Frame, seq: u16, qos: bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(34 + f.ip.len());
+    out.push(if qos { 0x88 } else { 0x08 }); // frame control: version 0, type 2 (data), subtype
+    out.push(if f.from_client { 0x01 } else { 0x02 }); // flags: To DS / From DS
+    out.extend_from_slice(&[0, 0]); // duration
+    let (a1, a2, a3) = if f.from_client {
+        (MAC_AP, MAC_CLIENT, MAC_SERVER) // BSSID, source, destination
+    } else {
+        (MAC_CLIENT, MAC_AP, MAC_SERVER) // destination, BSSID, source
+    };
+    for a in [a1, a2, a3] {
+        out.extend_from_slice(&a);
+    }
+    out.extend_from_slice(&(seq << 4).to_le_bytes()); // sequence control: fragment 0
+    if qos {
+        out.extend_from_slice(&[0x00, 0x00]); // QoS control: TID 0, no A-MSDU
+    }
+    out.extend_from_slice(&[0xaa, 0xaa, 0x03, 0x00, 0x00, 0x00]); // LLC/SNAP
+    out.extend_from_slice(&ether_type(&f.ip).to_be_bytes());
+    out.extend_from_slice(&f.ip);
+    out
+}
+
+/// 802.11 frames that carry no packet, read and skipped: a beacon (management) and a QoS null
+/// data frame (a data subtype without a body).
+fn wifi_non_ip(ts_us: u64) -> Vec<(u64, Vec<u8>)> {
+    let mut beacon = vec![0x80, 0x00, 0, 0];
+    beacon.extend_from_slice(&[0xff; 6]);
+    beacon.extend_from_slice(&MAC_AP);
+    beacon.extend_from_slice(&MAC_AP);
+    beacon.extend_from_slice(&[0, 0]);
+    beacon.extend_from_slice(&[0; 8]); // timestamp
+    beacon.extend_from_slice(&100u16.to_le_bytes()); // beacon interval
+    beacon.extend_from_slice(&0x0401u16.to_le_bytes()); // capabilities
+    beacon.extend_from_slice(&[0, 5]); // SSID element, 5 bytes
+    beacon.extend_from_slice(b"nfdpi");
+    let mut null = vec![0xc8, 0x01, 0, 0];
+    for a in [MAC_AP, MAC_CLIENT, MAC_AP] {
+        null.extend_from_slice(&a);
+    }
+    null.extend_from_slice(&[0x10, 0, 0, 0]); // sequence control, QoS control
+    vec![(ts_us, beacon), (ts_us + 1, null)]
+}
+
+/// IEEE 802.3 CRC-32 (the 802.11 frame check sequence), bit by bit.
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// Radiotap (version 0) with TSFT (8 bytes), Flags (0x10: the frame ends with its FCS), Rate
+/// and Channel, then a QoS data frame and its FCS. The two frames without a packet come first.
+fn radiotap(frames: &[Frame]) -> Vec<(u64, Vec<u8>)> {
+    let header = |ts_us: u64| {
+        let mut h = vec![0x00, 0x00]; // version, pad
+        h.extend_from_slice(&22u16.to_le_bytes()); // header length
+        h.extend_from_slice(&0x0000_000fu32.to_le_bytes()); // present: TSFT, Flags, Rate, Channel
+        h.extend_from_slice(&ts_us.to_le_bytes()); // TSFT, microseconds (aligned to 8)
+        h.push(0x10); // Flags: FCS at the end
+        h.push(108); // Rate: 54 Mb/s in 500 kb/s units
+        h.extend_from_slice(&5180u16.to_le_bytes()); // Channel: frequency, MHz
+        h.extend_from_slice(&0x0140u16.to_le_bytes()); // Channel: flags (OFDM, 5 GHz)
+        h
+    };
+    let with_fcs = |ts: u64, frame: Vec<u8>| {
+        let mut out = header(ts);
+        let fcs = crc32(&frame);
+        out.extend_from_slice(&frame);
+        out.extend_from_slice(&fcs.to_le_bytes());
+        (ts, out)
+    };
+    let first = frames.first().map_or(0, |f| f.ts_us) - 10;
+    let mut out: Vec<_> = wifi_non_ip(first)
+        .into_iter()
+        .map(|(ts, f)| with_fcs(ts, f))
+        .collect();
+    out.extend(
+        frames
+            .iter()
+            .enumerate()
+            .map(|(i, f)| with_fcs(f.ts_us, wifi_data(f, i as u16, true))),
+    );
+    out
+}
+
+/// PPI (version 0, 8-byte header naming 802.11) with one 802.11-Common field (type 2, 20 bytes:
+/// TSF timer, flags 0x0001 = FCS present, rate, channel, signal), then a data frame (no QoS)
+/// and its FCS.
+fn ppi(frames: &[Frame]) -> Vec<(u64, Vec<u8>)> {
+    frames
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let mut out = vec![0x00, 0x00]; // version, flags
+            out.extend_from_slice(&32u16.to_le_bytes()); // header length: 8 + 4 + 20
+            out.extend_from_slice(&u32::from(LINKTYPE_IEEE802_11).to_le_bytes());
+            out.extend_from_slice(&2u16.to_le_bytes()); // field type: 802.11-Common
+            out.extend_from_slice(&20u16.to_le_bytes()); // field length
+            out.extend_from_slice(&f.ts_us.to_le_bytes()); // TSF timer
+            out.extend_from_slice(&1u16.to_le_bytes()); // flags: FCS present
+            out.extend_from_slice(&108u16.to_le_bytes()); // rate, 500 kb/s units
+            out.extend_from_slice(&2437u16.to_le_bytes()); // channel frequency, MHz
+            out.extend_from_slice(&0x00c0u16.to_le_bytes()); // channel flags (2 GHz, OFDM)
+            out.extend_from_slice(&[0, 0, 0xc4, 0xa1]); // FHSS, FHSS, signal -60 dBm, noise
+            let frame = wifi_data(f, i as u16, false);
+            let fcs = crc32(&frame);
+            out.extend_from_slice(&frame);
+            out.extend_from_slice(&fcs.to_le_bytes());
             (f.ts_us, out)
         })
         .collect()

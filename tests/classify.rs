@@ -16,9 +16,6 @@ use serde_json::Value;
 
 mod common;
 
-const NDPI_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/pcaps/ndpi");
-const SCORE_PY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/tools/score.py");
-
 fn nfdpi() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_nfdpi"));
     // Results to a pipe, logs quiet unless asked for.
@@ -178,12 +175,12 @@ fn expected_udp_flows(pcap: &str, text: &str) -> Vec<(FlowId, String)> {
         .collect()
 }
 
-/// The shared captures that have an nDPI expected-results file, sorted; `None` (with the reason
-/// printed) when the folder is absent.
-fn ndpi_captures() -> Option<Vec<(PathBuf, PathBuf)>> {
-    let dir = Path::new(NDPI_DIR);
-    let Ok(entries) = fs::read_dir(dir) else {
-        return common::absent(dir, "the shared nDPI captures");
+/// The captures of the shared set `set` (`ndpi` or `ndpi-more`) that have an nDPI
+/// expected-results file, sorted; `None` (with the reason printed) when the folder is absent.
+fn ndpi_captures(set: &str) -> Option<Vec<(PathBuf, PathBuf)>> {
+    let dir = common::shared_pcaps().join(set);
+    let Ok(entries) = fs::read_dir(&dir) else {
+        return common::absent(&dir, &format!("the shared captures of {set}/"));
     };
     let mut out: Vec<_> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -199,18 +196,20 @@ fn ndpi_captures() -> Option<Vec<(PathBuf, PathBuf)>> {
         })
         .collect();
     out.sort();
+    assert!(
+        !out.is_empty(),
+        "no captures with expected results in {}",
+        dir.display()
+    );
     Some(out)
 }
 
-#[test]
-fn every_ndpi_udp_flow_appears_in_the_report() {
-    let Some(captures) = ndpi_captures() else {
+/// Every UDP flow nDPI reports for the captures of `set` is in nfdpi's report (same capture,
+/// transport and endpoints): flow extraction, link types included, agrees with nDPI's reader.
+fn every_udp_flow_of_the_set_appears(set: &str) {
+    let Some(captures) = ndpi_captures(set) else {
         return;
     };
-    assert!(
-        !captures.is_empty(),
-        "no captures with expected results in {NDPI_DIR}"
-    );
     let paths: Vec<&Path> = captures.iter().map(|(p, _)| p.as_path()).collect();
     let out = classify(&[], &paths);
     assert_eq!(
@@ -250,18 +249,37 @@ fn every_ndpi_udp_flow_appears_in_the_report() {
     }
     assert!(
         missing.is_empty(),
-        "{} of {expected} expected UDP flows missing from the report",
+        "{set}/: {} of {expected} expected UDP flows missing from the report",
         missing.len()
     );
 }
 
 #[test]
-fn score_py_finds_no_missing_flow() {
-    let Some(captures) = ndpi_captures() else {
+fn every_ndpi_udp_flow_appears_in_the_report() {
+    every_udp_flow_of_the_set_appears("ndpi");
+}
+
+/// The second shared set holds captures of other link types (PPI in `someip_sd_sample.pcap`)
+/// and damaged headers nDPI's reader still reads (an IPv4 header length of 4 bytes in
+/// `fuzz-2006-06-26-2594.pcap`).
+#[test]
+fn every_ndpi_more_udp_flow_appears_in_the_report() {
+    every_udp_flow_of_the_set_appears("ndpi-more");
+}
+
+/// `score.py` over the report of the captures of `set` finds no nDPI flow missing.
+fn score_py_finds_no_missing_flow_in(set: &str) {
+    let test = format!("score_py_finds_no_missing_flow ({set}/)");
+    let Some(captures) = ndpi_captures(set) else {
         return;
     };
     if Command::new("python3").arg("--version").output().is_err() {
-        common::absent::<()>(Path::new("python3"), "score_py_finds_no_missing_flow");
+        common::absent::<()>(Path::new("python3"), &test);
+        return;
+    }
+    let score_py = common::root().join("../shared/tools/score.py");
+    if !score_py.is_file() {
+        common::absent::<()>(&score_py, &test);
         return;
     }
     let paths: Vec<&Path> = captures.iter().map(|(p, _)| p.as_path()).collect();
@@ -271,7 +289,7 @@ fn score_py_finds_no_missing_flow() {
     let report = dir.path().join("report.jsonl");
     fs::write(&report, &out.stdout).expect("write report");
     let score = Command::new("python3")
-        .arg(SCORE_PY)
+        .arg(&score_py)
         .arg(&report)
         .args(captures.iter().map(|(_, e)| e))
         .output()
@@ -283,11 +301,21 @@ fn score_py_finds_no_missing_flow() {
         String::from_utf8_lossy(&score.stderr)
     );
     let last = text.lines().last().unwrap_or_default();
-    eprintln!("score.py: {last}");
+    eprintln!("score.py {set}/: {last}");
     assert!(
         last.split_whitespace().any(|w| w == "missing=0"),
-        "score.py: {last}"
+        "score.py {set}/: {last}"
     );
+}
+
+#[test]
+fn score_py_finds_no_missing_flow() {
+    score_py_finds_no_missing_flow_in("ndpi");
+}
+
+#[test]
+fn score_py_finds_no_missing_flow_in_ndpi_more() {
+    score_py_finds_no_missing_flow_in("ndpi-more");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -485,8 +513,11 @@ fn quickstart_flows() {
     }
 }
 
+/// The quick-start packets behind every other container and link layer give the very records
+/// of `quickstart.pcap`: pcapng, Linux SLL and SLL2, PPP, Cisco HDLC, and 802.11 behind radiotap
+/// (QoS data frames, FCS at the end) and PPI (802.11-Common field announcing the FCS).
 #[test]
-fn pcapng_and_linux_sll_give_the_same_flows_as_pcap() {
+fn every_container_and_link_type_gives_the_same_flows_as_pcap() {
     let strip = |name: &str| -> Vec<Value> {
         let out = classify(&[], &[&shipped(name)]);
         assert_eq!(
@@ -509,6 +540,10 @@ fn pcapng_and_linux_sll_give_the_same_flows_as_pcap() {
         "quickstart.pcapng",
         "quickstart-sll.pcap",
         "quickstart-sll2.pcap",
+        "quickstart-ppp.pcap",
+        "quickstart-chdlc.pcap",
+        "quickstart-radiotap.pcap",
+        "quickstart-ppi.pcap",
     ] {
         assert_eq!(
             strip(other),
@@ -516,6 +551,23 @@ fn pcapng_and_linux_sll_give_the_same_flows_as_pcap() {
             "{other} differs from quickstart.pcap"
         );
     }
+}
+
+/// The radiotap capture opens with a beacon and a QoS null frame: read, counted as carrying no
+/// IP, and no flow of their own.
+#[test]
+fn radiotap_frames_without_a_packet_are_counted_as_non_ip() {
+    let out = classify(&["--summary"], &[&shipped("quickstart-radiotap.pcap")]);
+    assert_eq!(code(&out), 0);
+    let c = &summary(&out)["counters"];
+    assert_eq!(
+        (
+            c["non_ip"].as_u64(),
+            c["malformed"].as_u64(),
+            c["packets"].as_u64()
+        ),
+        (Some(2), Some(0), Some(37))
+    );
 }
 
 #[test]
@@ -528,6 +580,10 @@ fn output_is_byte_identical_across_runs() {
         "quickstart.pcapng",
         "quickstart-sll.pcap",
         "quickstart-sll2.pcap",
+        "quickstart-ppp.pcap",
+        "quickstart-chdlc.pcap",
+        "quickstart-radiotap.pcap",
+        "quickstart-ppi.pcap",
     ];
     let caps: Vec<PathBuf> = names.iter().map(|n| shipped(n)).collect();
     let caps: Vec<&Path> = caps.iter().map(PathBuf::as_path).collect();
@@ -694,7 +750,7 @@ fn thread_count_does_not_change_the_output() {
     ];
     // The shared captures too, when present: many flows, idle timeouts, fragments, tunnels.
     caps.extend(
-        ndpi_captures()
+        ndpi_captures("ndpi")
             .unwrap_or_default()
             .into_iter()
             .map(|(p, _)| p),
