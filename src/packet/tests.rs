@@ -45,7 +45,8 @@ fn real_frames() -> Vec<Vec<u8>> {
     use pcap_parser::{PcapBlockOwned, PcapError};
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
-    for dir in [root.join("../shared/pcaps/ndpi"), root.join("pcaps")] {
+    for dir in ["../shared/pcaps/ndpi", "../shared/pcaps/ndpi-more", "pcaps"].map(|d| root.join(d))
+    {
         if let Ok(rd) = std::fs::read_dir(dir) {
             files.extend(rd.flatten().map(|e| e.path()));
         }
