@@ -12,6 +12,8 @@ Reads the captures in the given directories (default: ../shared/pcaps/ndpi,
               loopback), as NFQUEUE would hand them over
   signatures  every signatures/**/*.sig file
   capture     each capture's file header and its first records, up to 8 KiB
+  config      the repository's configuration files (contrib/*.toml) and the ```toml blocks of
+              README.md and docs/*.md
 
 The corpora are derived from the shared captures, which are never committed: corpus/ is
 ignored by git. Seeds are named by the SHA-1 of their content, as libFuzzer names its own.
@@ -114,7 +116,8 @@ def write(target, data, seen):
 def main(argv):
     dirs = [Path(d) for d in argv] or [ROOT / "../shared/pcaps/ndpi",
                                        ROOT / "../shared/pcaps/ndpi-more", ROOT / "pcaps"]
-    for t in ("frame", "ip", "signatures", "capture"):
+    targets = ("frame", "ip", "signatures", "capture", "config")
+    for t in targets:
         (CORPUS / t).mkdir(parents=True, exist_ok=True)
     seen = set()
     captures = sorted(p for d in dirs if d.is_dir() for p in d.iterdir()
@@ -138,7 +141,12 @@ def main(argv):
         write("capture", data[:cut], seen)
     for sig in sorted((ROOT / "signatures").rglob("*.sig")):
         write("signatures", sig.read_bytes(), seen)
-    for t in ("frame", "ip", "signatures", "capture"):
+    for conf in sorted((ROOT / "contrib").glob("*.toml")):
+        write("config", conf.read_bytes(), seen)
+    for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for block in doc.read_text().split("```toml\n")[1:]:
+            write("config", block.split("```")[0].encode(), seen)
+    for t in targets:
         print(f"{t}: {sum(1 for _ in (CORPUS / t).iterdir())} seeds")
 
 
