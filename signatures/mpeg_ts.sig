@@ -1,0 +1,69 @@
+# MPEG transport stream (ISO/IEC 13818-1) sent straight over UDP (IPTV multicast, `udp://` in
+# ffmpeg/VLC): a datagram carries k whole 188-byte TS packets (7 by default: 1316 bytes), each
+# opening with the sync byte 0x47. One rule per k: the length is 188·k and every packet's first
+# byte is the sync byte. k = 1 and k = 2 say too little in one datagram (8 or 16 bits besides
+# the length), so they need two such datagrams in the flow. TS inside RTP (a 12-byte RTP header
+# first) is RTP, not this.
+
+protocol MPEG_TS id 198 category Media
+  rule ts-7-packets
+    transport udp
+    len == 1316
+    u8@0 == 0x47
+    u8@188 == 0x47
+    u8@376 == 0x47
+    u8@564 == 0x47
+    u8@752 == 0x47
+    u8@940 == 0x47
+    u8@1128 == 0x47
+    # mpegts.pcap, 10.1.16.48:40737 -> 230.200.201.23:1234 (seven TS packets, PID 0x101 and null)
+    example match 47010117000fbc1ddb8f6723906a302c9d110083d58785c80c2860631e1c8c1c6025801c49044ffb5a47fe5800d39349a80a6a874190005e494e28a0fd9c02021209f23b1acc022e160650302ea105c02e8b480e80c0692c6741eb72c35c127ff00a90c9801135a4a241789608fffa50194a09ce03a400886540600f20a13079d16593469a8c1c8c4e389f3f1bd7d1fe047003228491eb32064001f28c9a0b0aeb80a13498067be29fb822803945f0b2592f07064e9e81c9473f7c4047010118411754071471ab1f1c1c16bb1044034011dff8ad9c0b2580fe18472cae09400720639d95c065d150148003eb2787c0343003e22cbfc3c4c11c70501aacc01f8519007b460a235080f035248492c27817e801e6e097ff98a54842121a483f0230030606825ffda11d00224d4383889068b46cb1fd31e73393c8be000000010e12844510222594c4b1aac598580a46877260491e01412cf651bc68408e506908bc011d438b897c96909e352213f8047d53fee4971612099ffb47010119d247a97031000d4605cc00357233079e2a1604cc840f0191b7b370339081b8e2c94029c02a2f7c30047ba22ca01d9349884a0a486e2598181a4c0c4a4127fe89859082ea102001b0111c45988dd402eb0dc97014a9295b2795f858639401052939bb3e03c901b3825001a104ea849601d40c3fff6085ff438864a1e4b0180c0a5a49d14500d9d8ac18e81d8b413cb2ca4540500e03f40d3fff391803c8941a181834bc02802bc071c99d006782480410c33858de2a2181504701011a280540a9310593790c60600e3a407601a1280222100e8076027008432a02ee4f016011819c006019006f00990900d49a92d003b01b92b004a05001afc095ff803afc12400fec2e028007e1a804200626b928d1bd20551c127fd407603a0d40240020ca8c1700d601f8109c183ffe64a0f398700a0022424a0321793158601e493181180146e18093ffa590f80429a847a03622ff1ab0d1a9165a724888e4eae5019e37af81348de9e1ee828020a8c20ac05b78dc39628e364701011b001f41c01c44d042ff967726945023ffd008094165393672104a002b0c40ce08bff434b008800d80aa0021b960c35731d0c340b0ce3a52a25866012f02ec08dff5c8bedb23b15f6c00282411c8b71032623f4215d2c27b102618617bbc1ecc04bcfd2f95860ec111c03c0a4902487dc60898a7b873bb888d615218a3fb0964800b6cf081f501840133c153ff83a209e4e204003f83002d0d010821ffd90c864d01d6ec5200a96524300441801914050042093ff83621f480471fff10ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff471fff10ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff
+    # the same datagram with its second sync byte lost: not a whole TS packet
+    example nomatch 47010117000fbc1ddb8f6723906a302c9d110083d58785c80c2860631e1c8c1c6025801c49044ffb5a47fe5800d39349a80a6a874190005e494e28a0fd9c02021209f23b1acc022e160650302ea105c02e8b480e80c0692c6741eb72c35c127ff00a90c9801135a4a241789608fffa50194a09ce03a400886540600f20a13079d16593469a8c1c8c4e389f3f1bd7d1fe047003228491eb32064001f28c9a0b0aeb80a13498067be29fb822803945f0b2592f07064e9e81c9473f7c4000010118411754071471ab1f1c1c16bb1044034011dff8ad9c0b2580fe18472cae09400720639d95c065d150148003eb2787c0343003e22cbfc3c4c11c70501aacc01f8519007b460a235080f035248492c27817e801e6e097ff98a54842121a483f0230030606825ffda11d00224d4383889068b46cb1fd31e73393c8be000000010e12844510222594c4b1aac598580a46877260491e01412cf651bc68408e506908bc011d438b897c96909e352213f8047d53fee4971612099ffb47010119d247a97031000d4605cc00357233079e2a1604cc840f0191b7b370339081b8e2c94029c02a2f7c30047ba22ca01d9349884a0a486e2598181a4c0c4a4127fe89859082ea102001b0111c45988dd402eb0dc97014a9295b2795f858639401052939bb3e03c901b3825001a104ea849601d40c3fff6085ff438864a1e4b0180c0a5a49d14500d9d8ac18e81d8b413cb2ca4540500e03f40d3fff391803c8941a181834bc02802bc071c99d006782480410c33858de2a2181504701011a280540a9310593790c60600e3a407601a1280222100e8076027008432a02ee4f016011819c006019006f00990900d49a92d003b01b92b004a05001afc095ff803afc12400fec2e028007e1a804200626b928d1bd20551c127fd407603a0d40240020ca8c1700d601f8109c183ffe64a0f398700a0022424a0321793158601e493181180146e18093ffa590f80429a847a03622ff1ab0d1a9165a724888e4eae5019e37af81348de9e1ee828020a8c20ac05b78dc39628e364701011b001f41c01c44d042ff967726945023ffd008094165393672104a002b0c40ce08bff434b008800d80aa0021b960c35731d0c340b0ce3a52a25866012f02ec08dff5c8bedb23b15f6c00282411c8b71032623f4215d2c27b102618617bbc1ecc04bcfd2f95860ec111c03c0a4902487dc60898a7b873bb888d615218a3fb0964800b6cf081f501840133c153ff83a209e4e204003f83002d0d010821ffd90c864d01d6ec5200a96524300441801914050042093ff83621f480471fff10ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff471fff10ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff
+
+  rule ts-6-packets
+    transport udp
+    len == 1128
+    u8@0 == 0x47
+    u8@188 == 0x47
+    u8@376 == 0x47
+    u8@564 == 0x47
+    u8@752 == 0x47
+    u8@940 == 0x47
+
+  rule ts-5-packets
+    transport udp
+    len == 940
+    u8@0 == 0x47
+    u8@188 == 0x47
+    u8@376 == 0x47
+    u8@564 == 0x47
+    u8@752 == 0x47
+
+  rule ts-4-packets
+    transport udp
+    len == 752
+    u8@0 == 0x47
+    u8@188 == 0x47
+    u8@376 == 0x47
+    u8@564 == 0x47
+
+  rule ts-3-packets
+    transport udp
+    len == 564
+    u8@0 == 0x47
+    u8@188 == 0x47
+    u8@376 == 0x47
+
+  rule ts-2-packets
+    transport udp
+    len == 376
+    u8@0 == 0x47
+    u8@188 == 0x47
+    repeat 2
+
+  rule ts-1-packets
+    transport udp
+    len == 188
+    u8@0 == 0x47
+    repeat 2
