@@ -259,6 +259,8 @@ fn every_shipped_protocol_is_tested_on_a_real_capture() {
         "Softether",     // NAT-T address and host-name packs
         "Source_Engine", // A2S queries: 0xFFFFFFFF then "TSource Engine Query"
         "Xbox",          // Xbox Live UDP headers
+        "Megaco",        // "MEGACO/1 [" or "!/1 [": RFC 3525's own examples
+        "NOE",           // Alcatel-Lucent OmniPCX signalling shapes
     ];
     let missing: Vec<&str> = set
         .protocol_names()
