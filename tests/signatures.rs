@@ -261,6 +261,10 @@ fn every_shipped_protocol_is_tested_on_a_real_capture() {
         "Xbox",          // Xbox Live UDP headers
         "Megaco",        // "MEGACO/1 [" or "!/1 [": RFC 3525's own examples
         "NOE",           // Alcatel-Lucent OmniPCX signalling shapes
+        "NoMachine",     // NX UDP header: 1, the datagram's length, then zero
+        "Roughtime",     // Google's tag maps (NONC/PAD, SIG/PATH/SREP/CERT/INDX)
+        "TeamViewer",    // 00 at 0, 17 24 at 11 in two datagrams (or on 5938)
+        "UBNTAC2",       // Ubiquiti discovery probe and TLV replies on 10001
     ];
     let missing: Vec<&str> = set
         .protocol_names()
