@@ -259,6 +259,7 @@ fn every_shipped_protocol_is_tested_on_a_real_capture() {
         "Softether",     // NAT-T address and host-name packs
         "Source_Engine", // A2S queries: 0xFFFFFFFF then "TSource Engine Query"
         "Xbox",          // Xbox Live UDP headers
+        "LineCall",      // LINE's framing to or from LINE's own addresses (AS38631)
         "Megaco",        // "MEGACO/1 [" or "!/1 [": RFC 3525's own examples
         "NOE",           // Alcatel-Lucent OmniPCX signalling shapes
         "NoMachine",     // NX UDP header: 1, the datagram's length, then zero
