@@ -10,6 +10,7 @@
 
 mod lab;
 
+use lab::raw::{self, RawFlow};
 use lab::*;
 
 /// Cases 1 and 4: an unknown flow passes its first 10 KiB and no more; each of its packets
@@ -246,29 +247,31 @@ fn rule_tests_addresses(location: &str) -> bool {
         .any(|(_, l)| l.trim_start().starts_with("ip "))
 }
 
-fn classify_offline(
-    path: &Path,
-    sig_args: &[String],
-) -> HashMap<(SocketAddr, SocketAddr), Vec<Offline>> {
+/// Offline records by (transport, first sender, other end).
+type OfflineRecords = HashMap<(u8, SocketAddr, SocketAddr), Vec<Offline>>;
+
+fn classify_offline(path: &Path, sig_args: &[String]) -> OfflineRecords {
     let out = run(Command::new(BIN)
         .arg("classify")
         .arg("--format")
         .arg("jsonl")
         .args(sig_args)
         .arg(path));
-    let mut m: HashMap<(SocketAddr, SocketAddr), Vec<Offline>> = HashMap::new();
+    let mut m: OfflineRecords = HashMap::new();
     for line in out.lines() {
         let v: serde_json::Value = serde_json::from_str(line).expect("jsonl");
-        if v["transport"] != "udp" {
-            continue;
-        }
+        let proto = match v["transport"].as_str() {
+            Some("udp") => UDP,
+            Some("tcp") => nfdpi::packet::TCP,
+            _ => continue,
+        };
         let (Some(src), Some(dst)) = (v["src"].as_str(), v["dst"].as_str()) else {
             continue;
         };
         let (Ok(src), Ok(dst)) = (src.parse::<SocketAddr>(), dst.parse::<SocketAddr>()) else {
             continue;
         };
-        m.entry((src, dst)).or_default().push(Offline {
+        m.entry((proto, src, dst)).or_default().push(Offline {
             verdict: v["verdict"].as_str().unwrap_or("").to_string(),
             packets: v["packets"].as_u64().unwrap_or(0),
             dropped: v["dropped_packets"].as_u64().unwrap_or(0),
@@ -277,6 +280,23 @@ fn classify_offline(
         });
     }
     m
+}
+
+/// Case 4 for one flow with offline record `rec`, `queued` packets queued live: an undecided
+/// flow is queued packet by packet, once each; a cut one up to the packet that crossed the
+/// budget; an accepted one no further than it; an uninspected one (a transport the rules do not
+/// queue) not at all. A flow cut at its first packet (a denied protocol named at once) leaves no
+/// conntrack entry to carry the mark: the kernel discards an unconfirmed entry with the packet
+/// dropped, so each of its packets is queued again and dropped by nfdpi's flow table.
+fn queue_ok(rec: &Offline, queued: u64) -> bool {
+    let want = rec.packets - rec.dropped;
+    match rec.verdict.as_str() {
+        "pending" => queued == rec.packets,
+        "drop" if want == 0 => queued == rec.packets,
+        "drop" => queued == want + 1,
+        "uninspected" => queued == 0,
+        _ => queued <= rec.packets,
+    }
 }
 
 /// Case 6: a dozen flows replayed from shared captures (both directions, in capture order) get
@@ -319,7 +339,7 @@ fn live_verdicts_match_offline_classify() {
             .into_iter()
             .filter(|f| f.replayable && (3..=120).contains(&f.steps.len()))
             .filter_map(
-                |f| match offline.get(&(f.client, f.server)).map(Vec::as_slice) {
+                |f| match offline.get(&(UDP, f.client, f.server)).map(Vec::as_slice) {
                     // One record: the flow did not expire and restart inside the capture.
                     Some([rec])
                         if rec.packets == f.steps.len() as u64
@@ -381,18 +401,7 @@ fn live_verdicts_match_offline_classify() {
                 f.client, f.server
             ));
         }
-        // Case 4 for every flow: an undecided flow is queued packet by packet, once each; a cut
-        // one up to the packet that crossed the budget; an accepted one no further than it. A flow
-        // cut at its first packet (a denied protocol named at once) leaves no conntrack entry to
-        // carry the mark: the kernel discards an unconfirmed entry with the packet dropped, so each
-        // of its packets is queued again and dropped by nfdpi's flow table.
-        let queue_ok = match rec.verdict.as_str() {
-            "pending" => queued == rec.packets,
-            "drop" if want == 0 => queued == rec.packets,
-            "drop" => queued == want + 1,
-            _ => queued <= rec.packets,
-        };
-        if !queue_ok {
+        if !queue_ok(rec, queued) {
             mismatches.push(format!(
                 "{name} {} -> {}: {queued} packets queued for {} sent ({})",
                 f.client, f.server, rec.packets, rec.verdict
@@ -414,6 +423,127 @@ fn live_verdicts_match_offline_classify() {
     eprintln!(
         "case 6: {} flows agree ({cuts} cut) in {:?}",
         chosen.len(),
+        t0.elapsed()
+    );
+}
+
+/// The flows of `path` to replay for the mixed-transport comparison: for each (transport,
+/// protocol, verdict) that `classify --transport udp,tcp` gives, the replayable flow with the
+/// fewest packets (3 to 120, one offline record, not named by an address rule).
+fn one_flow_per_outcome(path: &Path, offline: &OfflineRecords) -> Vec<RawFlow> {
+    let mut best: HashMap<(u8, String, String), RawFlow> = HashMap::new();
+    for f in raw::raw_flows(path) {
+        if !f.replayable || !(3..=120).contains(&f.steps.len()) {
+            continue;
+        }
+        let Some([rec]) = offline
+            .get(&(f.proto, f.client, f.server))
+            .map(Vec::as_slice)
+        else {
+            continue;
+        };
+        if rec.packets != f.steps.len() as u64
+            || rec.signature.as_deref().is_some_and(rule_tests_addresses)
+        {
+            continue;
+        }
+        let key = (f.proto, rec.protocol.clone(), rec.verdict.clone());
+        if best.get(&key).is_none_or(|b| b.steps.len() > f.steps.len()) {
+            best.insert(key, f);
+        }
+    }
+    let mut out: Vec<RawFlow> = best.into_values().collect();
+    out.sort_by_key(|f| (f.proto, f.client, f.server));
+    out
+}
+
+/// Issue 9.3: `classify` and the live daemon agree on a capture mixing UDP and TCP
+/// (`teams.pcap`: DNS, calls, cut UDP, and TCP/443 flows that are cut at the budget or stay
+/// pending once inspected), by default — the rules queue only UDP, the daemon never sees the TCP
+/// flows (0 queued) and they pass whole, which `classify` reports as `uninspected` — and with
+/// `--transport udp,tcp` given to `iptables`, `run` and `classify` alike, where the TCP flows are
+/// inspected and cut at the same packet on both sides. The flows are replayed byte for byte
+/// (`lab/raw.rs`: the capture's TCP segments, not a new connection), so the budget meets the
+/// same IP bytes live and offline.
+#[test]
+fn live_and_offline_agree_on_udp_and_tcp_by_default_and_with_transport_udp_tcp() {
+    let _g = serial();
+    if !gate("live_and_offline_agree_on_udp_and_tcp_by_default_and_with_transport_udp_tcp") {
+        return;
+    }
+    let t0 = Instant::now();
+    let path = capture("teams.pcap");
+    let both = ["--transport".to_string(), "udp,tcp".to_string()];
+    let offline_both = classify_offline(&path, &both);
+    let offline_default = classify_offline(&path, &[]);
+    let flows = one_flow_per_outcome(&path, &offline_both);
+    let tcp_cut = |off: &OfflineRecords| {
+        flows.iter().any(|f| {
+            f.proto == nfdpi::packet::TCP
+                && off[&(f.proto, f.client, f.server)][0].verdict == "drop"
+        })
+    };
+    assert!(
+        tcp_cut(&offline_both) && flows.iter().any(|f| f.proto == UDP),
+        "teams.pcap should offer a UDP flow and a TCP flow cut once inspected: {:?}",
+        flows
+            .iter()
+            .map(|f| (f.proto, f.client, f.server))
+            .collect::<Vec<_>>()
+    );
+    let mut lab = Lab::new("ecmix");
+    let mut raw = raw::RawLab::new(&lab);
+    let mut mismatches = Vec::new();
+    for (mode, args, offline) in [
+        ("default", &[][..], &offline_default),
+        ("udp,tcp", &both[..], &offline_both),
+    ] {
+        let rule_args: Vec<&str> = args.iter().map(String::as_str).collect();
+        lab.install_rules(&rule_args);
+        lab.start_daemon(args);
+        let mut tcp_queued = 0;
+        for f in &flows {
+            let rec = &offline[&(f.proto, f.client, f.server)][0];
+            let client = lab.client_ip();
+            let before = lab.queued_so_far();
+            let arrived = raw.replay(f, client, SERVER_IP);
+            let queued = lab.queued_so_far() - before;
+            if f.proto == nfdpi::packet::TCP {
+                tcp_queued += queued;
+            }
+            let passed = arrived.iter().filter(|a| **a).count() as u64;
+            let want = rec.packets - rec.dropped;
+            let transport = if f.proto == UDP { "udp" } else { "tcp" };
+            eprintln!(
+                "mixed, {mode}: {transport} {} -> {}: offline {} {} ({want} of {} pass), live {passed} pass, {queued} queued",
+                f.client, f.server, rec.protocol, rec.verdict, rec.packets
+            );
+            let prefix = arrived[..passed as usize].iter().all(|a| *a);
+            if passed != want || !prefix || !queue_ok(rec, queued) {
+                mismatches.push(format!(
+                    "{mode}: {transport} {} -> {} ({} {}): offline {want} of {} pass; live {passed} pass, {queued} queued: {arrived:?}",
+                    f.client, f.server, rec.protocol, rec.verdict, rec.packets
+                ));
+            }
+        }
+        let total = lab.queued_so_far();
+        let log = lab.stop_daemon();
+        assert_one_verdict_per_queued_packet(total, &log);
+        lab.remove_rules(&[]);
+        if mode == "default" {
+            assert_eq!(tcp_queued, 0, "by default the rules queue no TCP");
+        } else {
+            assert!(tcp_queued > 0, "with --transport udp,tcp TCP is queued");
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "live and offline disagree:\n{}",
+        mismatches.join("\n")
+    );
+    eprintln!(
+        "mixed transports: {} flows agree, both ways, in {:?}",
+        flows.len(),
         t0.elapsed()
     );
 }

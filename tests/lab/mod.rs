@@ -5,6 +5,8 @@
 //! killed when its `Lab` goes, on failure too.
 #![allow(dead_code)]
 
+pub mod raw;
+
 pub use std::collections::HashMap;
 pub use std::fs::File;
 pub use std::io::{Read, Write};
@@ -211,7 +213,8 @@ impl Lab {
         if !extra.contains(&"--chain") {
             chain.extend(["--chain", "FORWARD"]);
         }
-        if !extra.contains(&"--queues") {
+        // With `--config FILE` the queues come from the file, as in the unit.
+        if !extra.contains(&"--queues") && !extra.contains(&"--config") {
             chain.extend(["--queues", "0"]);
         }
         if let Ok(old) = std::env::var("NFDPI_E2E_OLD_RULES") {
@@ -326,21 +329,23 @@ impl Lab {
         self.queue0().map_or(0, |q| q.id_sequence)
     }
 
+    /// `nfdpi run --queues 0 --stats-interval 3600 EXTRA` in the firewall; see
+    /// [`Lab::start_daemon_with`].
     pub fn start_daemon(&mut self, extra: &[String]) {
+        let mut args: Vec<String> = ["--queues", "0", "--stats-interval", "3600"]
+            .map(String::from)
+            .to_vec();
+        args.extend(extra.iter().cloned());
+        self.start_daemon_with(&args);
+    }
+
+    /// `nfdpi run ARGS` in the firewall (ARGS must bind queue 0); returns once queue 0 is bound
+    /// and the daemon logged "nfdpi running" (at most 10 s).
+    pub fn start_daemon_with(&mut self, args: &[String]) {
         let log = File::create(&self.log).expect("log file");
         let child = Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &self.fw,
-                BIN,
-                "run",
-                "--queues",
-                "0",
-                "--stats-interval",
-                "3600",
-            ])
-            .args(extra)
+            .args(["netns", "exec", &self.fw, BIN, "run"])
+            .args(args)
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -574,8 +579,8 @@ pub struct CapturedFlow {
     pub replayable: bool,
 }
 
-/// Every UDP/IPv4 flow of a capture, in order of first packet, read with nfdpi's own packet view.
-pub fn captured_flows(path: &Path) -> Vec<CapturedFlow> {
+/// Every frame of a capture (pcap or pcapng) with its link type, when nfdpi knows it.
+pub fn read_frames(path: &Path) -> Vec<(Option<LinkType>, Vec<u8>)> {
     use pcap_parser::pcapng::Block;
     use pcap_parser::{PcapBlockOwned, PcapError};
     let mut data = Vec::new();
@@ -622,6 +627,12 @@ pub fn captured_flows(path: &Path) -> Vec<CapturedFlow> {
             Err(e) => panic!("{}: {e:?}", path.display()),
         }
     }
+    frames
+}
+
+/// Every UDP/IPv4 flow of a capture, in order of first packet, read with nfdpi's own packet view.
+pub fn captured_flows(path: &Path) -> Vec<CapturedFlow> {
+    let frames = read_frames(path);
     let mut flows: Vec<CapturedFlow> = Vec::new();
     let mut index: HashMap<(SocketAddr, SocketAddr), usize> = HashMap::new();
     for (link, frame) in &frames {
