@@ -309,17 +309,24 @@ fn the_documented_call_mark_is_the_one_the_calls_get() {
     }
 }
 
+/// A local signatures directory `dir/signatures.d` with one protocol, SchoolApp, named by its
+/// servers: the quick start's unknown 20 KB flow (203.0.113.5:7000) and the unknown flow of
+/// `sonos.pcapng` to 192.168.15.36:7080.
+fn school_signatures(dir: &Path) -> PathBuf {
+    let local = dir.join("signatures.d");
+    std::fs::create_dir_all(&local).unwrap();
+    std::fs::write(
+        local.join("school.sig"),
+        "protocol SchoolApp id 4000 category Custom\n  rule server\n    transport udp\n    server-ip 203.0.113.5/32\n    server-port 7000\n  rule lab\n    transport udp\n    server-ip 192.168.15.36/32\n    server-port 7080\n",
+    )
+    .unwrap();
+    local
+}
+
 #[test]
 fn local_signatures_add_a_protocol_and_the_shipped_ones_still_work() {
     let dir = tempfile::tempdir().unwrap();
-    let local = dir.path().join("signatures.d");
-    std::fs::create_dir_all(&local).unwrap();
-    // The quick start's unknown 20 KB flow, named by its server.
-    std::fs::write(
-        local.join("school.sig"),
-        "protocol SchoolApp id 4000 category Custom\n  rule server\n    transport udp\n    server-ip 203.0.113.5/32\n    server-port 7000\n",
-    )
-    .unwrap();
+    let local = school_signatures(dir.path());
     let cap = common::root().join("pcaps/quickstart.pcap");
     let add = local.to_str().unwrap();
     let before = classify(&[], &cap);
@@ -363,6 +370,81 @@ fn local_signatures_add_a_protocol_and_the_shipped_ones_still_work() {
         .output()
         .unwrap();
     assert_eq!(code(&out), 2, "{}", stderr(&out));
+}
+
+/// The captures of a shared set (`ndpi`, `ndpi-more`), sorted; `None` (after a skip message, or
+/// a failure under `NFDPI_REQUIRE_CORPUS=1`) when the set is absent.
+fn shared_set(set: &str, test: &str) -> Option<Vec<PathBuf>> {
+    let dir = common::shared_pcaps().join(set);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return common::absent(&dir, test);
+    };
+    let mut files: Vec<PathBuf> = entries
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pcap" || x == "pcapng"))
+        .collect();
+    files.sort();
+    Some(files)
+}
+
+/// `classify --format jsonl ARGS FILES...` over a whole set: the exit code and the records (a
+/// capture nfdpi cannot read is an error on stderr, the same with and without local files).
+fn classify_set(args: &[&str], files: &[PathBuf]) -> (i32, Vec<Value>) {
+    let out = nfdpi()
+        .args(["classify", "--format", "jsonl"])
+        .args(args)
+        .args(files)
+        .output()
+        .unwrap();
+    let records = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    (code(&out), records)
+}
+
+/// Issue 13: a local signature names its flow while every shipped protocol still works. Over
+/// both shared sets, every flow of every capture gets the same record (protocol, signature,
+/// verdict, decision point, counts) with and without the local directory, except the one flow
+/// the local protocol names: so the shared-capture score of the shipped set is unchanged.
+#[test]
+fn a_local_signature_names_its_flow_and_every_other_shared_flow_is_unchanged() {
+    let t = "a_local_signature_names_its_flow_and_every_other_shared_flow_is_unchanged";
+    let dir = tempfile::tempdir().unwrap();
+    let local = school_signatures(dir.path());
+    let add = local.to_str().unwrap();
+    let mut named = Vec::new();
+    for set in ["ndpi", "ndpi-more"] {
+        let Some(files) = shared_set(set, t) else {
+            return;
+        };
+        let (code_before, before) = classify_set(&[], &files);
+        let (code_after, after) = classify_set(&["--signatures-add", add], &files);
+        assert_eq!(code_before, code_after, "{set}: exit code");
+        assert_eq!(before.len(), after.len(), "{set}: number of flows");
+        let identified = before.iter().filter(|f| f["protocol"] != "Unknown").count();
+        assert!(
+            identified * 2 > before.len(),
+            "{set}: the shipped set names only {identified} of {} flows",
+            before.len()
+        );
+        for (b, a) in before.iter().zip(&after) {
+            if a["protocol"] == "SchoolApp" {
+                assert_eq!(
+                    b["protocol"], "Unknown",
+                    "{set}: SchoolApp took a named flow: {b}"
+                );
+                named.push(format!("{} {} -> {}", a["pcap"], a["src"], a["dst"]));
+            } else {
+                assert_eq!(a, b, "{set}: a flow changed with the local signature");
+            }
+        }
+    }
+    assert_eq!(
+        named,
+        ["\"sonos.pcapng\" \"192.168.15.37:44467\" -> \"192.168.15.36:7080\""],
+        "the local protocol names exactly its flow"
+    );
 }
 
 #[test]
