@@ -429,11 +429,11 @@ fn live_verdicts_match_offline_classify() {
 
 /// The flows of `path` to replay for the mixed-transport comparison: for each (transport,
 /// protocol, verdict) that `classify --transport udp,tcp` gives, the replayable flow with the
-/// fewest packets (3 to 120, one offline record, not named by an address rule).
+/// fewest packets (at most 120, one offline record, not named by an address rule).
 fn one_flow_per_outcome(path: &Path, offline: &OfflineRecords) -> Vec<RawFlow> {
     let mut best: HashMap<(u8, String, String), RawFlow> = HashMap::new();
     for f in raw::raw_flows(path) {
-        if !f.replayable || !(3..=120).contains(&f.steps.len()) {
+        if !f.replayable || !(1..=120).contains(&f.steps.len()) {
             continue;
         }
         let Some([rec]) = offline
@@ -458,8 +458,8 @@ fn one_flow_per_outcome(path: &Path, offline: &OfflineRecords) -> Vec<RawFlow> {
 }
 
 /// Issue 9.3: `classify` and the live daemon agree on a capture mixing UDP and TCP
-/// (`teams.pcap`: DNS, calls, cut UDP, and TCP/443 flows that are cut at the budget or stay
-/// pending once inspected), by default — the rules queue only UDP, the daemon never sees the TCP
+/// (`teams.pcap`: DNS, DHCP, a call, Dropbox and Spotify cut at once, and TCP/443 flows that are
+/// cut at the budget or stay pending once inspected), by default — the rules queue only UDP, the daemon never sees the TCP
 /// flows (0 queued) and they pass whole, which `classify` reports as `uninspected` — and with
 /// `--transport udp,tcp` given to `iptables`, `run` and `classify` alike, where the TCP flows are
 /// inspected and cut at the same packet on both sides. The flows are replayed byte for byte
