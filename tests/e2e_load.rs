@@ -288,7 +288,7 @@ fn live_reload_that_panics_is_refused_and_the_daemon_keeps_verdicting() {
         sigs.path().display().to_string(),
     ]);
     std::fs::write(sigs.path().join("zz-broken.sig"), "hold # ééééé\n").expect("write");
-    lab.signal_and_wait(libc::SIGHUP, "signature reload refused");
+    lab.signal_and_wait(libc::SIGHUP, "reload refused; the running configuration");
     assert!(
         lab.daemon
             .as_mut()
