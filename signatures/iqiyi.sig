@@ -1,0 +1,13 @@
+# iQIYI (formerly PPStream) video streaming. Its P2P/CDN clients send UDP datagrams of a
+# few hundred bytes that carry the ASCII tag "PPStream" inside a binary header (nDPI's
+# iqiyi dissector: a datagram of 121-299 bytes containing the tag).
+
+protocol iQIYI id 54 category Streaming
+  rule ppstream-tag
+    transport udp
+    len in 121..299
+    contains "PPStream"
+    # iqiyi.pcap, 10.215.173.1:50412 -> 116.211.199.199:16600
+    example match 1c4087004474717aa4f82bb73007f46b020000000000001497dd4e606c726562b35e12690ee3e1c9000000000000a0218204010008000c28010200000000000000000000000a000100180005080000ffff000000000000000000000000000000505053747265616d0000401db4f5427a0900010cc08ac447e9409fb54e0f734628f5e26164f8d3
+    # the same datagram cut to 120 bytes: too short for the tag's message
+    example nomatch 1c4087004474717aa4f82bb73007f46b020000000000001497dd4e606c726562b35e12690ee3e1c9000000000000a0218204010008000c28010200000000000000000000000a000100180005080000ffff000000000000000000000000000000505053747265616d0000401db4f5
