@@ -262,6 +262,7 @@ fn every_shipped_protocol_is_tested_on_a_real_capture() {
         "Crossfire",     // 25-byte hello C7 D9 19 99 02 00 ... 7D 00
         "CryNetwork",    // length byte, 08 ED and three fixed bytes
         "HOTS",          // 40 00 at 14 with 03 00 / 34 00 or a zero header, on its ports
+        "KCP",           // one segment per datagram, stable conversation id (no raw KCP capture)
         "LagoFast",      // 00 6E 5D 03 and a length field that fits the datagram
         "Softether",     // NAT-T address and host-name packs
         "Source_Engine", // A2S queries: 0xFFFFFFFF then "TSource Engine Query"
