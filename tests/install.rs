@@ -125,11 +125,19 @@ fn completions_for_bash_zsh_and_fish_know_every_subcommand() {
 
 /// The `; loaded from …` part of `check-signatures`' summary.
 fn loaded_from(bin: &Path, cwd: &Path) -> String {
-    let out = ok(nfdpi(bin)
-        .arg("check-signatures")
-        .current_dir(cwd)
-        .output()
-        .unwrap());
+    // A binary copied by this process can be "busy" (ETXTBSY) for a moment: a process forked by
+    // another test thread while the copy's file was open for writing holds it until it execs.
+    let mut attempts = 0;
+    let output = loop {
+        match nfdpi(bin).arg("check-signatures").current_dir(cwd).output() {
+            Err(e) if e.raw_os_error() == Some(libc::ETXTBSY) && attempts < 100 => {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            r => break r.unwrap(),
+        }
+    };
+    let out = ok(output);
     out.trim_end()
         .rsplit_once("; loaded from ")
         .unwrap_or_else(|| panic!("no `loaded from` in {out}"))
