@@ -88,6 +88,17 @@ pub(crate) mod tests {
     pub(crate) const DNS_QUERY: &str =
         "629801000001000000000000046d7174740866616365626f6f6b03636f6d0000010001";
 
+    /// A standard query (id 0x1234, recursion desired) for `name`, type A, class IN.
+    pub(crate) fn query(name: &[u8]) -> Vec<u8> {
+        let mut q = vec![0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0];
+        for label in name.split(|&c| c == b'.') {
+            q.push(u8::try_from(label.len()).unwrap());
+            q.extend_from_slice(label);
+        }
+        q.extend_from_slice(&[0, 0, 1, 0, 1]);
+        q
+    }
+
     #[test]
     fn question_names() {
         let mut buf = [0u8; 256];
@@ -95,6 +106,9 @@ pub(crate) mod tests {
         let m = Message::parse(&q, UDP).unwrap();
         assert_eq!((m.id(), m.flags()), (0x6298, 0x0100));
         assert_eq!(m.question_name(&mut buf), Some(&b"mqtt.facebook.com"[..]));
+        let q2 = query(b"Mqtt.Facebook.com");
+        let m2 = Message::parse(&q2, UDP).unwrap();
+        assert_eq!(m2.question_name(&mut buf), Some(&b"mqtt.facebook.com"[..]));
         let mut framed = vec![0, u8::try_from(q.len()).unwrap()];
         framed.extend(&q);
         assert!(Message::parse(&framed, TCP).is_some_and(|m| m.id() == 0x6298));

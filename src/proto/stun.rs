@@ -190,8 +190,9 @@ impl Check for StunTest {
             // RFC 4571's length comes first over TCP.
             return Hints::ANY;
         }
-        // The type's high byte, or the FF10 wrapper.
-        Hints::first(|b| b <= 1 || b == 0xFF)
+        // The type's high byte (bits 0x3E clear, or 0x08 for 0x0800-0x0802), or the FF10
+        // wrapper.
+        Hints::first(|b| b & 0x3E == 0 || b == 0x08 || b == 0xFF)
     }
 
     fn specificity(&self) -> u32 {
@@ -339,6 +340,20 @@ pub(crate) mod tests {
         assert!(StunTest::Realm(b"signal.org".to_vec()).holds(&m, UDP));
         assert!(!StunTest::Realm(b"signal.com".to_vec()).holds(&m, UDP));
         assert!(StunTest::Realm(Vec::new()).validate().is_err());
+    }
+
+    #[test]
+    fn hints_admit_every_type_the_header_check_admits() {
+        let first = test(false, &[]).hints(UDP).first;
+        for ty in 1..=u16::MAX {
+            let mut m = ty.to_be_bytes().to_vec();
+            m.extend_from_slice(&[0, 0, 0x21, 0x12, 0xa4, 0x42]);
+            m.extend_from_slice(&[0; 12]);
+            if Message::parse(&m, UDP, false).is_some() {
+                assert!(first.contains(m[0]), "{ty:#06x}");
+            }
+        }
+        assert!(first.contains(0xFF) && !first.contains(0x16));
     }
 
     #[test]

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use super::matcher::compare;
-use super::parse::{Cidr, Cmp, Field, TestKind};
+use super::parse::{Cidr, Cmp, TestKind};
 use super::CompiledRule;
 use crate::packet::{Packet, TCP, UDP};
 use crate::proto::{ByteSet, Shape};
@@ -58,7 +58,8 @@ struct Ranges {
 enum Key {
     Ports(Vec<u16>),
     Networks(Vec<Cidr>),
-    Bytes(ByteSet, Option<Shape>),
+    /// First payload bytes, whether an empty payload may match, and a payload shape.
+    Bytes(ByteSet, bool, Option<Shape>),
 }
 
 impl Index {
@@ -125,7 +126,7 @@ impl Table {
                         list.push((start, end, i));
                     }
                 }
-                Key::Bytes(first, shape) => t.file_bytes(i, first, shape),
+                Key::Bytes(first, empty, shape) => t.file_bytes(i, first, empty, shape),
             }
         }
         t.v4 = Ranges::build(&v4);
@@ -133,17 +134,18 @@ impl Table {
         t
     }
 
-    fn file_bytes(&mut self, rule: u16, first: ByteSet, shape: Option<Shape>) {
+    fn file_bytes(&mut self, rule: u16, first: ByteSet, empty: bool, shape: Option<Shape>) {
         for b in first.iter() {
             if let Some(v) = self.by_byte.get_mut(usize::from(b)) {
                 v.push(rule);
             }
         }
-        if first.is_all() {
+        if empty {
             self.empty.push(rule);
-            return;
         }
-        let Some(shape) = shape else { return };
+        let Some(shape) = shape.filter(|_| !first.is_all()) else {
+            return;
+        };
         match self.shapes.iter_mut().find(|(s, _)| s.name == shape.name) {
             Some((_, list)) => list.push(rule),
             None => self.shapes.push((shape, vec![rule])),
@@ -219,26 +221,32 @@ fn key(r: &CompiledRule, transport: u8, shapes: &[(Shape, Vec<u16>)]) -> Key {
         return Key::Networks(nets.clone());
     }
     let mut first = ByteSet::ALL;
+    let mut empty = true;
     let mut shaped: Option<(ByteSet, Shape)> = None;
     for t in &r.tests {
-        match &t.kind {
+        let (bytes, admits_empty, shape) = match &t.kind {
             TestKind::Proto(p) if !t.negated => {
                 let h = p.check().hints(transport);
-                match (h.shape, shaped) {
-                    (Some(s), None) if can_use(&s) => shaped = Some((h.first, s)),
-                    // Only one shaped test is used; the others say nothing here.
-                    (Some(_), _) => {}
-                    (None, _) => first = first.intersect(h.first),
-                }
+                (h.first, h.first.is_all(), h.shape)
             }
-            k => first = first.intersect(first_bytes(k, t.negated)),
+            k => {
+                let (bytes, admits_empty) = first_bytes(k, t.negated);
+                (bytes, admits_empty, None)
+            }
+        };
+        empty &= admits_empty;
+        match (shape, shaped) {
+            (Some(s), None) if can_use(&s) => shaped = Some((bytes, s)),
+            // Only one shaped test is used; the others say nothing here.
+            (Some(_), _) => {}
+            (None, _) => first = first.intersect(bytes),
         }
     }
     match shaped {
         // A shaped test admits its first bytes or its shape: whatever the other tests admit
         // on the first byte, a payload of the shape stays a candidate.
-        Some((b, s)) if !b.is_all() => Key::Bytes(first.intersect(b), Some(s)),
-        _ => Key::Bytes(first, None),
+        Some((b, s)) if !b.is_all() => Key::Bytes(first.intersect(b), empty, Some(s)),
+        _ => Key::Bytes(first, empty, None),
     }
 }
 
@@ -256,29 +264,41 @@ fn ports(r: &CompiledRule) -> Option<Vec<u16>> {
     (span <= MAX_PORT_SPAN).then(|| ranges.iter().flat_map(|&(a, b)| a..=b).collect())
 }
 
-/// First payload bytes a generic test admits (`ByteSet::ALL` when it does not look at byte 0).
-fn first_bytes(k: &TestKind, negated: bool) -> ByteSet {
+/// First payload bytes a generic test admits (`ByteSet::ALL` when it does not look at byte 0),
+/// and whether it may hold on an empty payload.
+fn first_bytes(k: &TestKind, negated: bool) -> (ByteSet, bool) {
     match k {
         TestKind::Field(f, mask, cmp) if f.offset == 0 => {
-            field_first_bytes(*f, *mask, cmp, negated)
+            let passes = |v: u32| compare(mask.map_or(v, |m| v & m), cmp) != negated;
+            match (f.width, f.le, negated) {
+                (1, _, _) => (ByteSet::from_fn(|b| passes(u32::from(b))), negated),
+                // A negated wider field holds on a payload too short to have it, whatever its
+                // first byte.
+                (_, _, true) => (ByteSet::ALL, true),
+                // The first byte is the high one big-endian, the low one little-endian.
+                (2, false, _) => (
+                    ByteSet::from_fn(|b| (0u32..256).any(|o| passes(u32::from(b) << 8 | o))),
+                    false,
+                ),
+                (2, true, _) => (
+                    ByteSet::from_fn(|b| (0u32..256).any(|o| passes(o << 8 | u32::from(b)))),
+                    false,
+                ),
+                (_, le, _) => (word_first_bytes(le, *mask, cmp), false),
+            }
         }
-        TestKind::Prefix(l) | TestKind::At(0, l) if !negated => {
-            l.first().map_or(ByteSet::ALL, |&b| ByteSet::only(b))
+        TestKind::At(0, l) if !negated => {
+            (l.first().map_or(ByteSet::ALL, |&b| ByteSet::only(b)), false)
         }
-        _ => ByteSet::ALL,
-    }
-}
-
-/// First bytes of the values of a field at offset 0 that pass its comparison.
-fn field_first_bytes(f: Field, mask: Option<u32>, cmp: &Cmp, negated: bool) -> ByteSet {
-    let passes = |v: u32| compare(mask.map_or(v, |m| v & m), cmp) != negated;
-    match (f.width, f.le) {
-        (1, _) => ByteSet::from_fn(|b| passes(u32::from(b))),
-        // Every value whose first byte is b: the high byte big-endian, the low one little-endian.
-        (2, false) => ByteSet::from_fn(|b| (0u32..256).any(|o| passes(u32::from(b) << 8 | o))),
-        (2, true) => ByteSet::from_fn(|b| (0u32..256).any(|o| passes(o << 8 | u32::from(b)))),
-        (4, le) if !negated => word_first_bytes(le, mask, cmp),
-        _ => ByteSet::ALL,
+        TestKind::Field(..) | TestKind::LenField(..) | TestKind::At(..) | TestKind::Contains(_)
+            if !negated =>
+        {
+            (ByteSet::ALL, false)
+        }
+        TestKind::Prefix(l) if !negated => {
+            (l.first().map_or(ByteSet::ALL, |&b| ByteSet::only(b)), false)
+        }
+        _ => (ByteSet::ALL, true),
     }
 }
 
@@ -328,5 +348,298 @@ impl Iterator for Candidates<'_> {
             }
         }
         Some(min)
+    }
+}
+
+/// The index against its reference: on random rule sets and random flows, and on the shipped
+/// set, the indexed matcher answers exactly as trying every rule in order does, packet by
+/// packet. (`tests/index.rs` does the same on the frames of the shared captures.)
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use std::net::IpAddr;
+
+    use proptest::prelude::*;
+
+    use super::super::compile::{self, Source};
+    use super::super::matcher::{
+        in_cidr, inspect, inspect_every_rule, settle, Ctx, Outcome, Progress,
+    };
+    use super::super::parse::{
+        Cidr, Cmp, Field, File, Item, Op, Position, Protocol, Repeat, Rule, Side, Test, TestKind,
+        Transport,
+    };
+    use super::super::SignatureSet;
+    use super::{bounds, Ranges};
+    use crate::packet::{Direction, Packet, TCP, UDP};
+    use crate::proto;
+
+    /// A small vocabulary, so that random rules and random packets meet often.
+    const BYTES: [u8; 9] = [0, 1, 2, 3, 0x08, 0x16, 0x80, 0xc1, 0xff];
+    const PORTS: [u16; 5] = [1, 2, 53, 3478, 40000];
+    /// Addresses on both sides of the networks' edges.
+    const ADDRS: [&str; 13] = [
+        "0.0.0.0",
+        "10.0.0.0",
+        "10.0.0.1",
+        "10.0.0.2",
+        "10.0.1.0",
+        "10.255.255.255",
+        "11.0.0.0",
+        "255.255.255.255",
+        "::",
+        "2001:db8::",
+        "2001:db8::1",
+        "2001:db8:1::",
+        "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+    ];
+
+    fn field_s() -> impl Strategy<Value = Field> {
+        (
+            prop::sample::select(vec![1u8, 1, 2, 4]),
+            -1i32..2,
+            any::<bool>(),
+        )
+            .prop_map(|(w, o, le)| Field {
+                width: w,
+                offset: o,
+                le: le && w > 1,
+            })
+    }
+
+    fn cmp_s() -> impl Strategy<Value = Cmp> {
+        let small = prop::sample::select(vec![0u32, 1, 2, 3, 0x16, 0x80, 0x0800, 0x0100_0000]);
+        let op = prop::sample::select(vec![Op::Eq, Op::Ne, Op::Lt, Op::Le, Op::Gt, Op::Ge]);
+        prop_oneof![
+            (op, small.clone()).prop_map(|(o, n)| Cmp::Op(o, n)),
+            (0u32..4, 0u32..300).prop_map(|(a, b)| Cmp::Range(a, a + b)),
+            prop::collection::vec(small, 1..3).prop_map(Cmp::Set),
+        ]
+    }
+
+    fn kind_s() -> impl Strategy<Value = TestKind> {
+        let side = prop::sample::select(vec![Side::Either, Side::Server, Side::Client]);
+        let lit = prop::collection::vec(prop::sample::select(BYTES.to_vec()), 1..3);
+        let cidr = (prop::sample::select(ADDRS.to_vec()), 0u8..=64).prop_map(|(a, l)| {
+            let addr: IpAddr = a.parse().unwrap();
+            let len = if addr.is_ipv4() { l.min(32) } else { l * 2 };
+            Cidr { addr, len }
+        });
+        prop_oneof![
+            1 => prop::sample::select(vec![Transport::Udp, Transport::Tcp])
+                .prop_map(TestKind::Transport),
+            1 => (side.clone(), prop::collection::vec((0u16..60, 0u16..80), 1..3)).prop_map(
+                |(s, v)| TestKind::Port(s, v.into_iter().map(|(a, n)| (a, a + n)).collect())
+            ),
+            1 => (side.clone(), prop::collection::vec(cidr, 1..3)).prop_map(|(s, v)| TestKind::Ip(s, v)),
+            1 => prop_oneof![Just(Position::First), (1u32..4).prop_map(Position::Within)]
+                .prop_map(TestKind::Packet),
+            1 => side.prop_map(TestKind::Direction),
+            1 => Just(TestKind::BothDirections),
+            6 => (field_s(), prop::option::of(prop::sample::select(vec![0xffu32, 0xf0, 0xff00_0000])), cmp_s())
+                .prop_map(|(f, m, c)| {
+                    let max = if f.width == 4 { u32::MAX } else { (1u32 << (8 * f.width)) - 1 };
+                    let c = match c {
+                        Cmp::Op(o, n) => Cmp::Op(o, n & max),
+                        Cmp::Range(a, b) => Cmp::Range(a & max, (b & max).max(a & max)),
+                        Cmp::Set(v) => Cmp::Set(v.into_iter().map(|n| n & max).collect()),
+                    };
+                    TestKind::Field(f, m.map(|m| m & max), c)
+                }),
+            1 => cmp_s().prop_map(TestKind::Len),
+            2 => (0u16..3, lit.clone()).prop_map(|(o, l)| TestKind::At(o, l)),
+            2 => lit.clone().prop_map(TestKind::Prefix),
+            1 => lit.prop_map(TestKind::Contains),
+            2 => super::super::parse::tests::proto_s(),
+        ]
+    }
+
+    fn rule_s() -> impl Strategy<Value = Rule> {
+        (
+            -1i32..2,
+            any::<bool>(),
+            prop::collection::vec((prop::bool::weighted(0.3), kind_s()), 0..4),
+            prop::option::of((2u8..4, prop::option::of(field_s()))),
+        )
+            .prop_map(|(priority, hold, tests, repeat)| Rule {
+                name: "r".into(),
+                line: 1,
+                priority: Some(priority),
+                hold,
+                tests: tests
+                    .into_iter()
+                    .map(|(negated, kind)| Test { negated, kind })
+                    .collect(),
+                repeat: repeat.map(|(count, same)| Repeat { count, same }),
+                examples: Vec::new(),
+            })
+    }
+
+    /// Rules that compile (values fit, ranges in order), each protocol with one rule.
+    fn set_of(rules: Vec<Rule>) -> SignatureSet {
+        let label = std::sync::Arc::new(super::super::Label {
+            protocol: String::new(),
+            id: 0,
+            category: String::new(),
+            location: String::new(),
+        });
+        let compiles = |r: &Rule| {
+            compile::compile_rule(label.clone(), &r.tests, r.repeat, r.priority, r.hold).is_ok()
+        };
+        let items = rules
+            .into_iter()
+            .filter(compiles)
+            .enumerate()
+            .map(|(i, r)| {
+                Item::Protocol(Protocol {
+                    name: format!("P{i}"),
+                    id: u16::try_from(i + 1).unwrap(),
+                    category: "C".into(),
+                    line: 1,
+                    rules: vec![r],
+                })
+            })
+            .collect();
+        let src = Source {
+            name: "t.sig",
+            text: "",
+            file: File { items },
+        };
+        compile::compile(&[src]).unwrap()
+    }
+
+    /// One packet of a flow: direction, transport, ports swapped or not, addresses, payload.
+    type Step = (bool, u8, usize, usize, Vec<u8>);
+
+    fn step_s() -> impl Strategy<Value = Step> {
+        let payload = prop_oneof![
+            4 => prop::collection::vec(prop::sample::select(BYTES.to_vec()), 0..8),
+            1 => prop::collection::vec(any::<u8>(), 0..40),
+            1 => prop::sample::select(vec![
+                proto::tests_support::hex(proto::dns::tests::DNS_QUERY),
+                proto::tests_support::hex(proto::stun::tests::STUN_BINDING),
+                proto::tests_support::hex(proto::rtp::tests::RTP),
+                proto::tls::client_hello(b"example.org"),
+                proto::dns::tests::query(b"www.example.org"),
+            ]),
+        ];
+        (
+            any::<bool>(),
+            prop::sample::select(vec![UDP, UDP, TCP, 1]),
+            0..PORTS.len() * PORTS.len(),
+            0..ADDRS.len() * ADDRS.len(),
+            payload,
+        )
+    }
+
+    /// Run a flow through both matchers; every outcome and held match must agree.
+    fn same_answers(set: &SignatureSet, steps: &[Step]) -> Result<(), TestCaseError> {
+        let (mut fast, mut slow) = (Progress::default(), Progress::default());
+        let mut n = [0u32; 2];
+        for (i, (to_client, proto, ports, addrs, payload)) in steps.iter().enumerate() {
+            let dir = if *to_client {
+                Direction::ToClient
+            } else {
+                Direction::ToServer
+            };
+            let (a, b) = (ADDRS[addrs / ADDRS.len()], ADDRS[addrs % ADDRS.len()]);
+            let pkt = Packet {
+                src: a.parse().unwrap(),
+                dst: b.parse().unwrap(),
+                proto: *proto,
+                sport: PORTS[ports / PORTS.len()],
+                dport: PORTS[ports % PORTS.len()],
+                payload,
+                ip_len: 40,
+                frag: None,
+            };
+            let d = usize::from(*to_client);
+            let ctx = Ctx {
+                dir,
+                index: u32::try_from(i).unwrap(),
+                index_in_dir: n[d],
+            };
+            n[d] += 1;
+            let got = describe(inspect(set, &pkt, &ctx, &mut fast));
+            let want = describe(inspect_every_rule(set, &pkt, &ctx, &mut slow));
+            prop_assert_eq!(&got, &want, "packet {} {:?}", i, pkt);
+            let held = |p: &Progress| settle(set, p).map(|l| l.location.clone());
+            prop_assert_eq!(held(&fast), held(&slow));
+            if got != "undecided" {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn describe(o: Outcome<'_>) -> String {
+        match o {
+            Outcome::Matched(l) => format!("{} {}", l.protocol, l.location),
+            Outcome::Undecided => "undecided".into(),
+            Outcome::GaveUp => "gave up".into(),
+        }
+    }
+
+    proptest! {
+        /// Address ranges find exactly the rules whose networks hold an address (both edges
+        /// of every network and its neighbours are probed).
+        #[test]
+        fn address_ranges_find_exactly_the_networks(
+            nets in prop::collection::vec((any::<u32>(), 0u8..=32, any::<u128>(), 0u8..=128), 1..8),
+        ) {
+            let nets: Vec<Cidr> = nets
+                .into_iter()
+                .enumerate()
+                .map(|(i, (a4, l4, a6, l6))| if i % 2 == 0 {
+                    Cidr { addr: IpAddr::V4(a4.into()), len: l4 / 4 * 4 }
+                } else {
+                    Cidr { addr: IpAddr::V6(a6.into()), len: l6 / 8 * 8 }
+                })
+                .collect();
+            let entries = |v4: bool| -> Vec<(u128, u128, u16)> {
+                nets.iter().enumerate()
+                    .filter(|(_, n)| n.addr.is_ipv4() == v4)
+                    .map(|(i, n)| { let (s, e) = bounds(n); (s, e, u16::try_from(i).unwrap()) })
+                    .collect()
+            };
+            let (r4, r6) = (Ranges::build(&entries(true)), Ranges::build(&entries(false)));
+            for n in &nets {
+                let (s, e) = bounds(n);
+                for x in [s.wrapping_sub(1), s, s.wrapping_add(1), e.wrapping_sub(1), e, e.wrapping_add(1)] {
+                    let a = if n.addr.is_ipv4() {
+                        let Ok(v) = u32::try_from(x) else { continue };
+                        IpAddr::V4(v.into())
+                    } else {
+                        IpAddr::V6(x.into())
+                    };
+                    let want: Vec<u16> = (0..nets.len())
+                        .filter(|&i| in_cidr(a, &nets[i]))
+                        .map(|i| u16::try_from(i).unwrap())
+                        .collect();
+                    let got = match a {
+                        IpAddr::V4(v) => r4.find(u128::from(u32::from(v))),
+                        IpAddr::V6(v) => r6.find(u128::from(v)),
+                    };
+                    prop_assert_eq!(got.unwrap_or(&[]), want.as_slice(), "{}", a);
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn random_rules_random_flows(
+            rules in prop::collection::vec(rule_s(), 1..12),
+            steps in prop::collection::vec(step_s(), 1..8),
+        ) {
+            same_answers(&set_of(rules), &steps)?;
+        }
+
+        #[test]
+        fn the_shipped_set_on_random_flows(steps in prop::collection::vec(step_s(), 1..8)) {
+            same_answers(super::super::proptests::shipped(), &steps)?;
+        }
     }
 }

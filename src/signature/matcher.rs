@@ -262,7 +262,7 @@ fn holds(t: &Test, pkt: &Packet<'_>, ctx: &Ctx) -> bool {
     r != t.negated
 }
 
-fn in_cidr(a: IpAddr, n: &Cidr) -> bool {
+pub(crate) fn in_cidr(a: IpAddr, n: &Cidr) -> bool {
     match (a, n.addr) {
         (IpAddr::V4(a), IpAddr::V4(b)) => {
             let m = u32::MAX.checked_shl(32 - u32::from(n.len)).unwrap_or(0);

@@ -498,14 +498,14 @@ mod tests {
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
-mod proptests {
+pub(crate) mod proptests {
     use super::matcher::{inspect, Ctx, Progress};
     use super::*;
     use crate::packet::{Direction, Packet, TCP, UDP};
     use proptest::prelude::*;
     use std::sync::OnceLock;
 
-    fn shipped() -> &'static SignatureSet {
+    pub(crate) fn shipped() -> &'static SignatureSet {
         static SET: OnceLock<SignatureSet> = OnceLock::new();
         SET.get_or_init(|| {
             SignatureSet::load(&[
