@@ -91,6 +91,8 @@ fn the_docs_name_every_construct() {
         "not ",
         "repeat N",
         "same u32@",
+        "echo u16@0",
+        "echo u32@44 as u32@28",
         "example match",
         "example nomatch",
         "tcp:81",

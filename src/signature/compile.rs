@@ -11,7 +11,7 @@ use super::category;
 use super::index::Index;
 use super::matcher;
 use super::parse::{
-    self, Cmp, Custom, CustomSpec, Item, Position, Protocol, Repeat, Rule, Side, SyntaxError, Test,
+    self, Cmp, Custom, CustomSpec, Item, Position, Protocol, Rule, Side, SyntaxError, Test,
     TestKind, Transport,
 };
 use super::{
@@ -118,7 +118,7 @@ impl Compiler {
                 category: p.category.clone(),
                 location: src.location(r.line),
             });
-            match compile_rule(label, &r.tests, r.repeat, r.priority, r.hold) {
+            match compile_rule(label, r) {
                 Ok(c) => {
                     self.check_examples(src, p, r, &c);
                     self.staged.push(c);
@@ -201,8 +201,17 @@ impl Compiler {
             location: src.location(c.line),
         });
         for spec in &c.specs {
-            if let Ok(r) = compile_rule(Arc::clone(&label), &custom_tests(spec), None, None, false)
-            {
+            let rule = Rule {
+                name: String::new(),
+                line: c.line,
+                priority: None,
+                hold: false,
+                tests: custom_tests(spec),
+                repeat: None,
+                echo: None,
+                examples: Vec::new(),
+            };
+            if let Ok(r) = compile_rule(Arc::clone(&label), &rule) {
                 self.staged.push(r);
             }
         }
@@ -274,13 +283,8 @@ fn custom_tests(spec: &CustomSpec) -> Vec<Test> {
 }
 
 /// Check a rule's tests and compute its transport, window and specificity.
-pub(crate) fn compile_rule(
-    label: Arc<Label>,
-    tests: &[Test],
-    repeat: Option<Repeat>,
-    priority: Option<i32>,
-    hold: bool,
-) -> Result<CompiledRule, String> {
+pub(crate) fn compile_rule(label: Arc<Label>, rule: &Rule) -> Result<CompiledRule, String> {
+    let tests = &rule.tests;
     let mut transport = None;
     let mut window = DEFAULT_WINDOW;
     for t in tests {
@@ -310,20 +314,24 @@ pub(crate) fn compile_rule(
         .filter(|t| !t.negated)
         .map(|t| weight(&t.kind))
         .sum();
-    if let Some(r) = repeat {
+    if let Some(r) = rule.repeat {
         if r.count < 2 {
             return Err(format!("expected `repeat N` with N ≥ 2, found {}", r.count));
         }
         specificity += 1;
     }
+    if rule.echo.is_some() {
+        specificity += 1;
+    }
     Ok(CompiledRule {
         label,
         transport,
-        tests: tests.to_vec(),
-        repeat,
+        tests: tests.clone(),
+        repeat: rule.repeat,
+        echo: rule.echo,
         window,
-        priority: priority.unwrap_or(0),
-        hold,
+        priority: rule.priority.unwrap_or(0),
+        hold: rule.hold,
         specificity,
     })
 }

@@ -366,8 +366,8 @@ mod tests {
         in_cidr, inspect, inspect_every_rule, settle, Ctx, Outcome, Progress,
     };
     use super::super::parse::{
-        Cidr, Cmp, Field, File, Item, Op, Position, Protocol, Repeat, Rule, Side, Test, TestKind,
-        Transport,
+        Cidr, Cmp, Echo, Field, File, Item, Op, Position, Protocol, Repeat, Rule, Side, Test,
+        TestKind, Transport,
     };
     use super::super::SignatureSet;
     use super::{bounds, Ranges};
@@ -459,9 +459,19 @@ mod tests {
             -1i32..2,
             any::<bool>(),
             prop::collection::vec((prop::bool::weighted(0.3), kind_s()), 0..4),
-            prop::option::of((2u8..4, prop::option::of(field_s()))),
+            prop_oneof![
+                Just((None, None)),
+                (2u8..4, prop::option::of(field_s())).prop_map(|r| (Some(r), None)),
+                (field_s(), field_s()).prop_map(|(a, b)| (
+                    None,
+                    Some(Echo {
+                        request: a,
+                        reply: b
+                    })
+                )),
+            ],
         )
-            .prop_map(|(priority, hold, tests, repeat)| Rule {
+            .prop_map(|(priority, hold, tests, (repeat, echo))| Rule {
                 name: "r".into(),
                 line: 1,
                 priority: Some(priority),
@@ -471,6 +481,7 @@ mod tests {
                     .map(|(negated, kind)| Test { negated, kind })
                     .collect(),
                 repeat: repeat.map(|(count, same)| Repeat { count, same }),
+                echo,
                 examples: Vec::new(),
             })
     }
@@ -483,9 +494,7 @@ mod tests {
             category: String::new(),
             location: String::new(),
         });
-        let compiles = |r: &Rule| {
-            compile::compile_rule(label.clone(), &r.tests, r.repeat, r.priority, r.hold).is_ok()
-        };
+        let compiles = |r: &Rule| compile::compile_rule(label.clone(), r).is_ok();
         let items = rules
             .into_iter()
             .filter(compiles)

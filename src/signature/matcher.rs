@@ -11,11 +11,11 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use super::parse::{Cidr, Cmp, Field, Op, Position, Side, Test, TestKind, Transport};
+use super::parse::{Cidr, Cmp, Echo, Field, Op, Position, Side, Test, TestKind, Transport};
 use super::{CompiledRule, Label, SignatureSet};
 use crate::packet::{Direction, Packet, TCP, UDP};
 
-/// Rules that need several packets (`repeat`) can be under way at once in one flow.
+/// Slots for rules that need several packets (`repeat`, `echo`), per flow.
 const SLOTS: usize = 4;
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -27,7 +27,10 @@ struct Slot {
 }
 
 /// Per-flow matching progress, kept in the flow's state between packets. Small and fixed-size
-/// (36 bytes): the progress of up to four multi-packet rules, and a held provisional match.
+/// (36 bytes): four slots for the rules that need several packets (a `repeat` rule takes one,
+/// or one per direction with `same`; an `echo` rule one per direction), and a held provisional
+/// match. When the slots are full, a rule that outranks the lowest-ranked rule under way takes
+/// its slot, so the rules that would win are the ones that progress.
 #[derive(Debug, Clone, Default)]
 pub struct Progress {
     slots: [Slot; SLOTS],
@@ -107,9 +110,10 @@ fn run<'s>(
         if ctx.index >= rule.window || !rule.tests.iter().all(|t| holds(t, pkt, ctx)) {
             continue;
         }
-        let complete = match rule.repeat {
-            None => true,
-            Some(rep) => count_repeat(progress, r, rep.count, rep.same, pkt.payload, ctx.dir),
+        let complete = match (rule.repeat, rule.echo) {
+            (Some(rep), _) => count_repeat(progress, r, rep.count, rep.same, pkt.payload, ctx.dir),
+            (None, Some(echo)) => check_echo(progress, r, echo, pkt.payload, ctx.dir),
+            (None, None) => true,
         };
         if !complete {
             continue;
@@ -141,6 +145,37 @@ fn run<'s>(
     }
 }
 
+/// A rule's slot key: its index + 1, times 2, plus 1 for the server's direction when `per_dir`.
+fn slot_key(rule: u16, dir: Direction, per_dir: bool) -> Option<u16> {
+    let bit = u16::from(per_dir && dir == Direction::ToClient);
+    Some(rule.checked_add(1)?.checked_mul(2)? | bit)
+}
+
+/// The slot of `key`, or one given to it (zeroed): a free one, else the one of the rule of
+/// lowest precedence when `key`'s rule outranks it (keys grow as precedence falls); `None` when
+/// every slot belongs to a rule that outranks it.
+fn slot(p: &mut Progress, key: u16) -> Option<&mut Slot> {
+    let lowest = || {
+        let (i, s) = p.slots.iter().enumerate().max_by_key(|(_, s)| s.key >> 1)?;
+        (s.key >> 1 > key >> 1).then_some(i)
+    };
+    let i = p
+        .slots
+        .iter()
+        .position(|s| s.key == key)
+        .or_else(|| p.slots.iter().position(|s| s.key == 0))
+        .or_else(lowest)?;
+    let s = p.slots.get_mut(i)?;
+    if s.key != key {
+        *s = Slot {
+            key,
+            count: 0,
+            value: 0,
+        };
+    }
+    Some(s)
+}
+
 /// Count one more packet for a `repeat` rule; true when the count is reached.
 fn count_repeat(
     p: &mut Progress,
@@ -157,38 +192,50 @@ fn count_repeat(
         },
         None => None,
     };
-    let dir_bit = if same.is_some() && dir == Direction::ToClient {
-        1
-    } else {
-        0
-    };
-    let Some(key) = rule
-        .checked_add(1)
-        .and_then(|k| k.checked_mul(2))
-        .map(|k| k | dir_bit)
-    else {
+    let Some(s) = slot_key(rule, dir, same.is_some()).and_then(|k| slot(p, k)) else {
         return false;
     };
-    let slot = match p.slots.iter().position(|s| s.key == key) {
-        Some(i) => p.slots.get_mut(i),
-        None => p.slots.iter_mut().find(|s| s.key == 0).map(|s| {
-            *s = Slot {
-                key,
-                count: 0,
-                value: value.unwrap_or(0),
-            };
-            s
-        }),
-    };
-    let Some(s) = slot else { return false };
     match value {
         Some(v) if s.count > 0 && s.value != v => {
+            s.value = v;
+            s.count = 1;
+        }
+        Some(v) if s.count == 0 => {
             s.value = v;
             s.count = 1;
         }
         _ => s.count = s.count.saturating_add(1),
     }
     s.count >= need
+}
+
+/// An `echo` rule on a packet whose tests hold: true when its reply field equals the request
+/// field recorded from the other direction; otherwise its own request field is recorded (the
+/// latest of its direction).
+fn check_echo(p: &mut Progress, rule: u16, echo: Echo, payload: &[u8], dir: Direction) -> bool {
+    let other = match dir {
+        Direction::ToServer => Direction::ToClient,
+        Direction::ToClient => Direction::ToServer,
+    };
+    let theirs = slot_key(rule, other, true);
+    let recorded = p
+        .slots
+        .iter()
+        .find(|s| Some(s.key) == theirs && s.count > 0)
+        .map(|s| s.value);
+    if let (Some(want), Some(got)) = (recorded, read(payload, echo.reply)) {
+        if want == got {
+            return true;
+        }
+    }
+    let Some(v) = read(payload, echo.request) else {
+        return false;
+    };
+    if let Some(s) = slot_key(rule, dir, true).and_then(|k| slot(p, k)) {
+        s.value = v;
+        s.count = 1;
+    }
+    false
 }
 
 /// A provisional identification the matcher holds in `progress`: the match of a `hold` rule

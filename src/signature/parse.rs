@@ -52,6 +52,7 @@ pub struct Rule {
     pub hold: bool,
     pub tests: Vec<Test>,
     pub repeat: Option<Repeat>,
+    pub echo: Option<Echo>,
     pub examples: Vec<Example>,
 }
 
@@ -69,6 +70,15 @@ pub struct Example {
 pub struct Repeat {
     pub count: u8,
     pub same: Option<Field>,
+}
+
+/// `echo uW@OFF [as uW@OFF2]`: the rule matches on a packet whose field (`reply`, the same as
+/// `request` unless `as` names another) equals the `request` field of an earlier packet of the
+/// other direction; the rule's tests must hold on both packets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Echo {
+    pub request: Field,
+    pub reply: Field,
 }
 
 /// A test, possibly negated with `not`.
@@ -319,6 +329,7 @@ fn expected_for(stmt: &str, at: &str) -> String {
         "prefix" | "contains" => "a literal: \"text\" or 0xHEX".into(),
         "at" => "`at OFFSET LITERAL`".into(),
         "repeat" => "`repeat N` or `repeat N same uW@OFFSET`".into(),
+        "echo" => "`echo uW@OFFSET` or `echo uW@OFFSET as uW@OFFSET`".into(),
         "example" => "`example match HEX` or `example nomatch HEX` (an even number of hex digits)".into(),
         "not" => "a test after `not`".into(),
         _ if proto::helper(&kw).is_some() => proto::helper(&kw).map_or("", |h| h.syntax()).into(),
@@ -355,6 +366,7 @@ enum Statement {
     Hold,
     Test(Test),
     Repeat(Repeat),
+    Echo(Echo),
     Example(bool, Vec<u8>),
     Custom(Vec<CustomSpec>, String),
 }
@@ -384,6 +396,7 @@ fn attach(out: &mut File, st: Statement, line: u32) -> Result<(), &'static str> 
                     hold: false,
                     tests: Vec::new(),
                     repeat: None,
+                    echo: None,
                     examples: Vec::new(),
                 });
                 Ok(())
@@ -406,10 +419,13 @@ fn attach(out: &mut File, st: Statement, line: u32) -> Result<(), &'static str> 
                 Statement::Hold if !rule.hold => rule.hold = true,
                 Statement::Hold => return Err("one `hold` per rule (this rule already has one)"),
                 Statement::Test(t) => rule.tests.push(t),
-                Statement::Repeat(r) if rule.repeat.is_none() => rule.repeat = Some(r),
-                Statement::Repeat(_) => {
-                    return Err("one `repeat` per rule (this rule already has one)")
+                Statement::Repeat(_) | Statement::Echo(_)
+                    if rule.repeat.is_some() || rule.echo.is_some() =>
+                {
+                    return Err("one `repeat` or `echo` per rule (this rule already has one)")
                 }
+                Statement::Repeat(r) => rule.repeat = Some(r),
+                Statement::Echo(e) => rule.echo = Some(e),
                 Statement::Example(m, payload) => rule.examples.push(Example {
                     matches: m,
                     payload,
@@ -434,6 +450,7 @@ fn statement(i: &str) -> Res<'_, Statement> {
             Statement::Priority,
         ),
         map(repeat_stmt, Statement::Repeat),
+        map(echo_stmt, Statement::Echo),
         value(Statement::Hold, tag("hold")),
         example_stmt,
         custom_stmt,
@@ -451,6 +468,19 @@ fn protocol_stmt(i: &str) -> Res<'_, Statement> {
         ident,
     )))(i)?;
     Ok((i, Statement::Protocol(name, id, cat)))
+}
+
+fn echo_stmt(i: &str) -> Res<'_, Echo> {
+    let (i, _) = pair(tag("echo"), space1)(i)?;
+    let (i, request) = cut(field)(i)?;
+    let (i, reply) = opt(preceded(tuple((space1, tag("as"), space1)), cut(field)))(i)?;
+    Ok((
+        i,
+        Echo {
+            request,
+            reply: reply.unwrap_or(request),
+        },
+    ))
 }
 
 fn repeat_stmt(i: &str) -> Res<'_, Repeat> {
@@ -791,6 +821,13 @@ impl fmt::Display for File {
                             write!(f, "    repeat {}", rep.count)?;
                             if let Some(s) = rep.same {
                                 write!(f, " same {s}")?;
+                            }
+                            writeln!(f)?;
+                        }
+                        if let Some(e) = r.echo {
+                            write!(f, "    echo {}", e.request)?;
+                            if e.reply != e.request {
+                                write!(f, " as {}", e.reply)?;
                             }
                             writeln!(f)?;
                         }
@@ -1281,6 +1318,24 @@ pub(crate) mod tests {
                 "expected a statement",
             ),
             ("udp:53@\n", 1, 8, "expected an nDPI custom line"),
+            (
+                "protocol P id 1 category C\n rule r\n echo u16@\n",
+                3,
+                7,
+                "expected `echo uW@OFFSET` or `echo uW@OFFSET as uW@OFFSET`",
+            ),
+            (
+                "protocol P id 1 category C\n rule r\n echo u16@0 as\n",
+                3,
+                13,
+                "expected end of line, found `as`",
+            ),
+            (
+                "protocol P id 1 category C\n rule r\n repeat 2\n echo u8@1\n",
+                4,
+                2,
+                "one `repeat` or `echo` per rule",
+            ),
         ];
         for (src, line, col, msg) in cases {
             let e = err_of(src);
@@ -1464,22 +1519,31 @@ pub(crate) mod tests {
                 (any::<bool>(), kind_s()).prop_map(|(negated, kind)| Test { negated, kind }),
                 0..6,
             ),
-            prop::option::of(
+            prop_oneof![
+                Just((None, None)),
                 (2u8..10, prop::option::of(field()))
-                    .prop_map(|(count, same)| Repeat { count, same }),
-            ),
+                    .prop_map(|(count, same)| (Some(Repeat { count, same }), None)),
+                (field(), prop::option::of(field())).prop_map(|(request, reply)| (
+                    None,
+                    Some(Echo {
+                        request,
+                        reply: reply.unwrap_or(request)
+                    })
+                )),
+            ],
             prop::collection::vec(
                 (any::<bool>(), prop::collection::vec(any::<u8>(), 1..20)),
                 0..3,
             ),
         )
-            .prop_map(|(name, priority, hold, tests, repeat, ex)| Rule {
+            .prop_map(|(name, priority, hold, tests, (repeat, echo), ex)| Rule {
                 name,
                 line: 0,
                 priority,
                 hold,
                 tests,
                 repeat,
+                echo,
                 examples: ex
                     .into_iter()
                     .map(|(matches, payload)| Example {
