@@ -503,7 +503,7 @@ mod tests {
                 Item::Protocol(Protocol {
                     name: format!("P{i}"),
                     id: u16::try_from(i + 1).unwrap(),
-                    category: "C".into(),
+                    category: "Custom".into(),
                     line: 1,
                     rules: vec![r],
                 })

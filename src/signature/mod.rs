@@ -304,7 +304,8 @@ mod tests {
 
     #[test]
     fn echo_matches_the_reply_that_carries_the_request_value() {
-        let s = set("protocol E id 1 category C\n  rule e\n    u8@0 == 0x80\n    echo u16@1\n");
+        let s =
+            set("protocol E id 1 category Custom\n  rule e\n    u8@0 == 0x80\n    echo u16@1\n");
         let (c, sv) = (Direction::ToServer, Direction::ToClient);
         let got = run_flow(
             &s,
@@ -338,8 +339,9 @@ mod tests {
     #[test]
     fn echo_as_reads_the_reply_at_another_offset() {
         // NTP-like: the reply's u32@0 carries the request's u32@4.
-        let s =
-            set("protocol N id 1 category C\n  rule n\n    len == 8\n    echo u32@4 as u32@0\n");
+        let s = set(
+            "protocol N id 1 category Custom\n  rule n\n    len == 8\n    echo u32@4 as u32@0\n",
+        );
         let (c, sv) = (Direction::ToServer, Direction::ToClient);
         let got = run_flow(
             &s,
@@ -366,10 +368,10 @@ mod tests {
         let mut src = String::new();
         for i in 1..=4 {
             src.push_str(&format!(
-                "protocol L{i} id {i} category C\n  rule l\n    u8@0 == 0x80\n    repeat 9\n"
+                "protocol L{i} id {i} category Custom\n  rule l\n    u8@0 == 0x80\n    repeat 9\n"
             ));
         }
-        src.push_str("protocol H id 9 category C\n  rule h\n    priority 1\n    u8@0 == 0x80\n    u8@1 == 0xaa\n    echo u8@2\n");
+        src.push_str("protocol H id 9 category Custom\n  rule h\n    priority 1\n    u8@0 == 0x80\n    u8@1 == 0xaa\n    echo u8@2\n");
         let s = set(&src);
         let (c, sv) = (Direction::ToServer, Direction::ToClient);
         let got = run_flow(
@@ -418,7 +420,8 @@ mod tests {
 
     #[test]
     fn gives_up_past_every_window() {
-        let s = set("protocol W id 1 category Custom\n  rule w\n    packet within 2\n    u8@0 == 9\n");
+        let s =
+            set("protocol W id 1 category Custom\n  rule w\n    packet within 2\n    u8@0 == 9\n");
         let pkt = udp("10.0.0.1", 1, "10.0.0.2", 2, &[0]);
         let mut p = Progress::default();
         assert!(matches!(
