@@ -92,6 +92,7 @@ fn the_docs_name_every_construct() {
         "repeat N",
         "same u32@",
         "echo u16@0",
+        "    broad\n",
         "echo u32@44 as u32@28",
         "example match",
         "example nomatch",

@@ -88,6 +88,8 @@ struct Compiler {
     labels: Vec<Arc<Label>>,
     /// Protocols by lower-cased name.
     by_name: HashMap<String, Arc<Label>>,
+    /// Protocols by id: an id is carried in the mark bits, so two names never share one.
+    by_id: HashMap<u16, Arc<Label>>,
     next_custom: u16,
     /// Rules in load order.
     staged: Vec<CompiledRule>,
@@ -120,6 +122,7 @@ impl Compiler {
             });
             match compile_rule(label, r) {
                 Ok(c) => {
+                    self.check_breadth(src, p, r);
                     self.check_examples(src, p, r, &c);
                     self.staged.push(c);
                 }
@@ -141,6 +144,16 @@ impl Compiler {
             }
             return true;
         }
+        if let Some(old) = self.by_id.get(&p.id) {
+            let m = format!(
+                "expected an id no other protocol has, found id {} of `{}` declared at {}: the \
+                 mark bits carry the id, so the two would be one protocol to the firewall",
+                p.id, old.protocol, old.location
+            );
+            let col = id_column(src.line(p.line));
+            self.errors.push(src.error(p.line, col, m));
+            return false;
+        }
         let label = Arc::new(Label {
             protocol: p.name.clone(),
             id: p.id,
@@ -149,8 +162,32 @@ impl Compiler {
         });
         self.by_name
             .insert(p.name.to_ascii_lowercase(), Arc::clone(&label));
+        self.by_id.insert(p.id, Arc::clone(&label));
         self.labels.push(label);
         true
+    }
+
+    /// A rule without payload or address evidence names every flow its ports and transport
+    /// let through: refused unless it says `broad`; and `broad` on a rule with evidence is
+    /// refused too, so that the word always marks the rules that are broad.
+    fn check_breadth(&mut self, src: &Source<'_>, p: &Protocol, r: &Rule) {
+        let m = match (evidence(r), r.broad) {
+            (None, false) => format!(
+                "expected a payload test (a field, `len`, a literal, a helper, `host`, `echo`, \
+                 `repeat N same`) or an address test (`ip`) in rule `{}` of {}, found none: it \
+                 would name every flow its transport and ports let through (write `broad` in \
+                 the rule if that is meant)",
+                r.name, p.name
+            ),
+            (Some(t), true) => format!(
+                "expected `broad` only on a rule without payload or address tests, found \
+                 `{t}` in rule `{}` of {}",
+                r.name, p.name
+            ),
+            _ => return,
+        };
+        let col = indent_column(src.line(r.line));
+        self.errors.push(src.error(r.line, col, m));
     }
 
     /// Run a rule's examples on its payload tests.
@@ -181,6 +218,10 @@ impl Compiler {
         let proto = match self.by_name.get(&c.name.to_ascii_lowercase()) {
             Some(l) => Arc::clone(l),
             None => {
+                // Custom ids skip those a protocol block declared.
+                while self.by_id.contains_key(&self.next_custom) {
+                    self.next_custom = self.next_custom.saturating_add(1);
+                }
                 let l = Arc::new(Label {
                     protocol: c.name.clone(),
                     id: self.next_custom,
@@ -190,6 +231,7 @@ impl Compiler {
                 self.next_custom = self.next_custom.saturating_add(1);
                 self.by_name
                     .insert(c.name.to_ascii_lowercase(), Arc::clone(&l));
+                self.by_id.insert(l.id, Arc::clone(&l));
                 self.labels.push(Arc::clone(&l));
                 l
             }
@@ -206,6 +248,7 @@ impl Compiler {
                 line: c.line,
                 priority: None,
                 hold: false,
+                broad: false,
                 tests: custom_tests(spec),
                 repeat: None,
                 echo: None,
@@ -321,6 +364,14 @@ pub(crate) fn compile_rule(label: Arc<Label>, rule: &Rule) -> Result<CompiledRul
         specificity += 1;
     }
     if rule.echo.is_some() {
+        if let Some(t) = tests
+            .iter()
+            .find(|t| !t.negated && one_direction_only(&t.kind))
+        {
+            return Err(format!(
+                "expected tests that packets of both directions can pass with `echo`, found `{t}`"
+            ));
+        }
         specificity += 1;
     }
     Ok(CompiledRule {
@@ -334,6 +385,62 @@ pub(crate) fn compile_rule(label: Arc<Label>, rule: &Rule) -> Result<CompiledRul
         hold: rule.hold,
         specificity,
     })
+}
+
+/// The first thing that makes a rule more than transport, ports and position: a non-negated
+/// payload or address test, an `echo`, or a `repeat … same`; `None` for a rule that would
+/// name every flow its transport and ports let through.
+pub(crate) fn evidence(r: &Rule) -> Option<String> {
+    let test = r.tests.iter().find(|t| {
+        !t.negated
+            && !matches!(
+                t.kind,
+                TestKind::Transport(_)
+                    | TestKind::Port(..)
+                    | TestKind::Packet(_)
+                    | TestKind::Direction(_)
+                    | TestKind::BothDirections
+            )
+    });
+    if let Some(t) = test {
+        return Some(t.to_string());
+    }
+    if let Some(e) = r.echo {
+        return Some(format!("echo {}", e.request));
+    }
+    r.repeat
+        .and_then(|rep| rep.same)
+        .map(|f| format!("repeat … same {f}"))
+}
+
+/// The column of the number after `id` on a `protocol` line (1 when there is none).
+fn id_column(line: &str) -> u32 {
+    let Some(at) = line.find(" id ") else {
+        return 1;
+    };
+    let rest = &line[at + 4..];
+    let start = at + 4 + (rest.len() - rest.trim_start().len());
+    u32::try_from(line[..start].chars().count() + 1).unwrap_or(1)
+}
+
+/// The column of a line's first non-blank character (1-based, in characters).
+fn indent_column(line: &str) -> u32 {
+    let blank = line.chars().take_while(|c| c.is_whitespace()).count();
+    u32::try_from(blank + 1).unwrap_or(1)
+}
+
+/// A test no request and its reply can both pass, so an `echo` rule with it never matches.
+fn one_direction_only(kind: &TestKind) -> bool {
+    matches!(
+        kind,
+        TestKind::Direction(_)
+            | TestKind::Packet(
+                Position::First
+                    | Position::FirstToServer
+                    | Position::FirstToClient
+                    | Position::Within(1)
+            )
+    )
 }
 
 /// Packets a `packet` test lets the rule look at.

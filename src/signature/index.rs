@@ -261,7 +261,14 @@ fn ports(r: &CompiledRule) -> Option<Vec<u16>> {
         .iter()
         .map(|&(a, b)| u32::from(b) - u32::from(a) + 1)
         .sum();
-    (span <= MAX_PORT_SPAN).then(|| ranges.iter().flat_map(|&(a, b)| a..=b).collect())
+    (span <= MAX_PORT_SPAN).then(|| {
+        // Overlapping ranges (`port 2-53, 44-53`) file the rule once per port: a rule twice in
+        // one list would be tried twice on one packet, counting a `repeat` twice.
+        let mut v: Vec<u16> = ranges.iter().flat_map(|&(a, b)| a..=b).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    })
 }
 
 /// First payload bytes a generic test admits (`ByteSet::ALL` when it does not look at byte 0),
@@ -471,18 +478,24 @@ mod tests {
                 )),
             ],
         )
-            .prop_map(|(priority, hold, tests, (repeat, echo))| Rule {
-                name: "r".into(),
-                line: 1,
-                priority: Some(priority),
-                hold,
-                tests: tests
-                    .into_iter()
-                    .map(|(negated, kind)| Test { negated, kind })
-                    .collect(),
-                repeat: repeat.map(|(count, same)| Repeat { count, same }),
-                echo,
-                examples: Vec::new(),
+            .prop_map(|(priority, hold, tests, (repeat, echo))| {
+                let mut r = Rule {
+                    name: "r".into(),
+                    line: 1,
+                    priority: Some(priority),
+                    hold,
+                    broad: false,
+                    tests: tests
+                        .into_iter()
+                        .map(|(negated, kind)| Test { negated, kind })
+                        .collect(),
+                    repeat: repeat.map(|(count, same)| Repeat { count, same }),
+                    echo,
+                    examples: Vec::new(),
+                };
+                // The index must hold for broad rules too (an operator may write them).
+                r.broad = compile::evidence(&r).is_none();
+                r
             })
     }
 

@@ -213,7 +213,7 @@ mod tests {
 
     #[test]
     fn labels_name_the_rule_line() {
-        let s = set("protocol DNS id 5 category Network\n  rule a\n    port 53\n");
+        let s = set("protocol DNS id 5 category Network\n  rule a\n    broad\n    port 53\n");
         let pkt = udp("10.0.0.1", 5000, "10.0.0.2", 53, b"x");
         let Outcome::Matched(l) = inspect(&s, &pkt, &first(), &mut Progress::default()) else {
             panic!()
@@ -536,6 +536,8 @@ mod tests {
             ("protocol P id 1 category Custom\n  rule r\n    u8@0 in 5..1\n", 2, "LOW ≤ HIGH"),
             ("protocol P id 1 category Custom\n  rule r\n    repeat 1\n", 2, "N ≥ 2"),
             ("protocol P id 1 category Custom\n  rule r\n    packet within 0\n", 2, "N ≥ 1"),
+            ("protocol P id 1 category Custom\n  rule r\n    u8@0 == 1\n    direction to-server\n    echo u8@1\n", 2, "both directions can pass with `echo`, found `direction to-server`"),
+            ("protocol P id 1 category Custom\n  rule r\n    u8@0 == 1\n    packet within 1\n    echo u8@1\n", 2, "found `packet within 1`"),
             ("protocol P id 1 category Custom\n", 1, "at least one `rule`"),
             ("protocol P id 1 category Custom\n  rule r\n    len == 1\nprotocol P id 2 category Custom\n  rule s\n    len == 2\n", 4, "same id and category"),
             ("protocol P id 1 category Custom\n  rule r\n    len == 2\n    example match 00\n", 4, "expected this example to match rule `r` of P"),
@@ -551,6 +553,82 @@ mod tests {
                 e[0]
             );
         }
+    }
+
+    /// Issue 9.2: a rule that would name every flow its transport and ports let through is
+    /// refused at its `rule` keyword unless it says `broad`; `broad` where a payload or address
+    /// test exists is refused too.
+    #[test]
+    fn rules_without_evidence_are_refused_unless_broad() {
+        let head = "protocol P id 1 category Custom\n  rule r\n";
+        for body in [
+            "",
+            "    transport udp\n",
+            "    transport udp\n    port 53, 5353\n    packet first\n",
+            "    not u8@0 == 1\n",
+            "    repeat 3\n",
+        ] {
+            let src = format!("{head}{body}");
+            let e = SignatureSet::from_sources(&[("t.sig", src.as_str())]).unwrap_err();
+            let shown = e[0].to_string();
+            assert!(
+                shown.starts_with("t.sig:2:3: expected a payload test"),
+                "{src:?}: {shown}"
+            );
+            assert!(shown.contains("found none"), "{shown}");
+            assert!(shown.contains("write `broad`"), "{shown}");
+            let broad = format!("{head}    broad\n{body}");
+            SignatureSet::from_sources(&[("t.sig", broad.as_str())])
+                .unwrap_or_else(|e| panic!("{broad:?}: {}", e[0]));
+        }
+        for body in [
+            "    u8@0 == 1\n",
+            "    ip 10.0.0.0/8\n",
+            "    stun\n",
+            "    echo u16@0\n",
+            "    repeat 2 same u32@8\n",
+        ] {
+            let src = format!("{head}{body}");
+            SignatureSet::from_sources(&[("t.sig", src.as_str())])
+                .unwrap_or_else(|e| panic!("{src:?}: {}", e[0]));
+            let broad = format!("{head}    broad\n{body}");
+            let e = SignatureSet::from_sources(&[("t.sig", broad.as_str())]).unwrap_err();
+            let shown = e[0].to_string();
+            assert!(
+                shown.starts_with("t.sig:2:3: expected `broad` only on a rule without"),
+                "{broad:?}: {shown}"
+            );
+        }
+    }
+
+    /// Issue 9.2: two protocols with one id would share their mark bits; the second
+    /// declaration is refused at its id, naming the first.
+    #[test]
+    fn a_reused_id_is_refused_naming_both_places() {
+        let a = "protocol DNS id 5 category Network\n  rule r\n    u16@4 == 1\n";
+        let b = "# mine\nprotocol MyDNS id 5 category Network\n  rule r\n    u16@4 == 2\n";
+        let e = SignatureSet::from_sources(&[("a.sig", a), ("b.sig", b)]).unwrap_err();
+        assert_eq!(e.len(), 1, "{e:?}");
+        let shown = e[0].to_string();
+        assert!(
+            shown.starts_with(
+                "b.sig:2:19: expected an id no other protocol has, found id 5 of `DNS` declared at a.sig:1"
+            ),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("2 | protocol MyDNS id 5 category Network"),
+            "{shown}"
+        );
+        // The same protocol in two files is one declaration, not a reuse.
+        let c = "protocol DNS id 5 category Network\n  rule s\n    u16@4 == 3\n";
+        SignatureSet::from_sources(&[("a.sig", a), ("c.sig", c)])
+            .unwrap_or_else(|e| panic!("{}", e[0]));
+        // nDPI custom lines take the next id no protocol block declared.
+        let d = "protocol Mine id 1024 category Custom\n  rule r\n    u8@0 == 1\nudp:99@Other\n";
+        let s = SignatureSet::from_sources(&[("d.sig", d)]).unwrap_or_else(|e| panic!("{}", e[0]));
+        let other = s.labels().iter().find(|l| l.protocol == "Other").unwrap();
+        assert_eq!(other.id, 1025);
     }
 
     #[test]

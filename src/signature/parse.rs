@@ -50,6 +50,9 @@ pub struct Rule {
     pub priority: Option<i32>,
     /// `hold`: a match is provisional (see `docs/signatures.md`).
     pub hold: bool,
+    /// `broad`: the rule is meant to name flows without a payload or address test (see
+    /// `docs/signatures.md`, "Broad rules"); without it such a rule is refused.
+    pub broad: bool,
     pub tests: Vec<Test>,
     pub repeat: Option<Repeat>,
     pub echo: Option<Echo>,
@@ -319,6 +322,7 @@ fn expected_for(stmt: &str, at: &str) -> String {
         "rule" => "`rule NAME`".into(),
         "priority" => "an integer priority".into(),
         "hold" => "`hold` alone on its line".into(),
+        "broad" => "`broad` alone on its line".into(),
         "transport" => "`udp` or `tcp`".into(),
         "port" | "server-port" | "client-port" => "a port list like `53, 3478-3481`".into(),
         "ip" | "server-ip" | "client-ip" => "a CIDR list like `52.112.0.0/14, 2603:1027::/48`".into(),
@@ -364,6 +368,7 @@ enum Statement {
     Rule(String),
     Priority(i32),
     Hold,
+    Broad,
     Test(Test),
     Repeat(Repeat),
     Echo(Echo),
@@ -394,6 +399,7 @@ fn attach(out: &mut File, st: Statement, line: u32) -> Result<(), &'static str> 
                     line,
                     priority: None,
                     hold: false,
+                    broad: false,
                     tests: Vec::new(),
                     repeat: None,
                     echo: None,
@@ -418,6 +424,8 @@ fn attach(out: &mut File, st: Statement, line: u32) -> Result<(), &'static str> 
                 }
                 Statement::Hold if !rule.hold => rule.hold = true,
                 Statement::Hold => return Err("one `hold` per rule (this rule already has one)"),
+                Statement::Broad if !rule.broad => rule.broad = true,
+                Statement::Broad => return Err("one `broad` per rule (this rule already has one)"),
                 Statement::Test(t) => rule.tests.push(t),
                 Statement::Repeat(_) | Statement::Echo(_)
                     if rule.repeat.is_some() || rule.echo.is_some() =>
@@ -452,6 +460,7 @@ fn statement(i: &str) -> Res<'_, Statement> {
         map(repeat_stmt, Statement::Repeat),
         map(echo_stmt, Statement::Echo),
         value(Statement::Hold, tag("hold")),
+        value(Statement::Broad, tag("broad")),
         example_stmt,
         custom_stmt,
         map(test, Statement::Test),
@@ -473,7 +482,12 @@ fn protocol_stmt(i: &str) -> Res<'_, Statement> {
 fn echo_stmt(i: &str) -> Res<'_, Echo> {
     let (i, _) = pair(tag("echo"), space1)(i)?;
     let (i, request) = cut(field)(i)?;
-    let (i, reply) = opt(preceded(tuple((space1, tag("as"), space1)), cut(field)))(i)?;
+    // Once `as` is read, the second field is required: `echo u16@0 as` is an incomplete
+    // echo, not a complete one followed by a stray word.
+    let (i, reply) = opt(preceded(
+        pair(space1, tag("as")),
+        cut(preceded(space1, field)),
+    ))(i)?;
     Ok((
         i,
         Echo {
@@ -813,6 +827,9 @@ impl fmt::Display for File {
                         }
                         if r.hold {
                             writeln!(f, "    hold")?;
+                        }
+                        if r.broad {
+                            writeln!(f, "    broad")?;
                         }
                         for t in &r.tests {
                             writeln!(f, "    {t}")?;
@@ -1321,14 +1338,20 @@ pub(crate) mod tests {
             (
                 "protocol P id 1 category C\n rule r\n echo u16@\n",
                 3,
-                7,
-                "expected `echo uW@OFFSET` or `echo uW@OFFSET as uW@OFFSET`",
+                11,
+                "expected `echo uW@OFFSET` or `echo uW@OFFSET as uW@OFFSET`, found end of line",
             ),
             (
                 "protocol P id 1 category C\n rule r\n echo u16@0 as\n",
                 3,
-                13,
-                "expected end of line, found `as`",
+                15,
+                "expected `echo uW@OFFSET` or `echo uW@OFFSET as uW@OFFSET`, found end of line",
+            ),
+            (
+                "protocol P id 1 category C\n rule r\n echo u16@0 as u8@x\n",
+                3,
+                19,
+                "expected `echo uW@OFFSET` or `echo uW@OFFSET as uW@OFFSET`, found `x`",
             ),
             (
                 "protocol P id 1 category C\n rule r\n repeat 2\n echo u8@1\n",
@@ -1514,7 +1537,7 @@ pub(crate) mod tests {
         (
             "[a-z][a-z0-9-]{0,8}",
             prop::option::of(-50i32..50),
-            any::<bool>(),
+            (any::<bool>(), any::<bool>()),
             prop::collection::vec(
                 (any::<bool>(), kind_s()).prop_map(|(negated, kind)| Test { negated, kind }),
                 0..6,
@@ -1536,23 +1559,26 @@ pub(crate) mod tests {
                 0..3,
             ),
         )
-            .prop_map(|(name, priority, hold, tests, (repeat, echo), ex)| Rule {
-                name,
-                line: 0,
-                priority,
-                hold,
-                tests,
-                repeat,
-                echo,
-                examples: ex
-                    .into_iter()
-                    .map(|(matches, payload)| Example {
-                        matches,
-                        payload,
-                        line: 0,
-                    })
-                    .collect(),
-            })
+            .prop_map(
+                |(name, priority, (hold, broad), tests, (repeat, echo), ex)| Rule {
+                    name,
+                    line: 0,
+                    priority,
+                    hold,
+                    broad,
+                    tests,
+                    repeat,
+                    echo,
+                    examples: ex
+                        .into_iter()
+                        .map(|(matches, payload)| Example {
+                            matches,
+                            payload,
+                            line: 0,
+                        })
+                        .collect(),
+                },
+            )
     }
 
     fn custom_s() -> impl Strategy<Value = Custom> {
