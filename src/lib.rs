@@ -14,6 +14,7 @@ pub mod iptables;
 pub mod nfqueue;
 pub mod packet;
 pub mod policy;
+pub mod proto;
 pub mod replay;
 pub mod report;
 pub mod signature;

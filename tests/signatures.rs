@@ -230,6 +230,55 @@ fn a_multi_byte_comment_is_an_error_not_a_panic() {
     assert!(e.contains("1 | hold # ééééé\n"), "{e}");
 }
 
+/// `echo`: a DNS rule that needs the response to carry the query's identifier names the
+/// answered exchanges of a real capture at their response, and leaves a flow of unanswered
+/// queries (seven retries of one query) unnamed.
+#[test]
+fn echo_names_an_answered_dns_exchange_at_its_response() {
+    let Some(path) = common::capture(
+        "ndpi/skype.pcap",
+        "echo_names_an_answered_dns_exchange_at_its_response",
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("dns.sig"),
+        "protocol DNS id 5 category Network\n  rule r\n    transport udp\n    port 53\n    u16@2 & 0x7800 == 0\n    u16@4 in 1..16\n    echo u16@0\n",
+    )
+    .unwrap();
+    let out = nfdpi()
+        .args(["classify", "--format", "jsonl", "--signatures"])
+        .arg(dir.path())
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let records: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let flow = |src: &str| {
+        records
+            .iter()
+            .find(|v| v["src"] == src && v["dst"] == "192.168.1.1:53")
+            .unwrap_or_else(|| panic!("no flow from {src}"))
+    };
+    let answered = flow("192.168.1.34:64085");
+    assert_eq!(
+        (&answered["protocol"], &answered["decided_at_packet"]),
+        (&serde_json::json!("DNS"), &serde_json::json!(2)),
+        "{answered}"
+    );
+    let unanswered = flow("192.168.1.34:49163");
+    assert_eq!(unanswered["protocol"], "Unknown", "{unanswered}");
+    assert_eq!(unanswered["packets"], 7, "{unanswered}");
+}
+
 #[test]
 fn check_signatures_refuses_an_empty_set() {
     let dir = tempfile::tempdir().unwrap();

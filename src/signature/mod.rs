@@ -1,22 +1,24 @@
 //! The compiled, immutable signature set, shared behind an `Arc` and swapped whole on reload.
 //!
-//! It owns loading (parse every file, compile, run the examples) and the protocol labels that
-//! flows carry once identified. It never touches packets itself: `matcher` does. The rule order
-//! (priority, then specificity, then file order) and the per-transport indexes by port and by
-//! first payload byte are built here once, so the matcher only walks a packet's candidates.
+//! It owns the set's types (labels, compiled rules, the summary, load errors) and its entry
+//! points; the work is split by step: `load` reads files and directories, `parse` reads the
+//! language, `compile` checks and orders the rules, `index` files them by transport, port,
+//! address, first payload byte and payload shape, and `matcher` runs a packet against its
+//! candidates. The protocol helpers the language calls (`stun`, `rtp`, `host`, …) live in
+//! `crate::proto`. Nothing here touches packets except `matcher`.
 
 pub mod category;
+mod compile;
+mod index;
+mod load;
 pub mod matcher;
 pub mod parse;
 
-use std::collections::HashMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use parse::{
-    CustomSpec, Field, Item, Position, Repeat, Side, SyntaxError, Test, TestKind, Transport,
-};
+use parse::{Echo, Repeat, SyntaxError, Test};
 
 /// What an identified flow carries: the protocol and the rule that named it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +33,7 @@ pub struct Label {
     pub location: String,
 }
 
-/// Errors that refuse a whole set. Each is rendered like a compiler's message.
+/// Errors that refuse a whole set. Each is rendered like a compiler's.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error("{path}: {reason}")]
@@ -60,21 +62,13 @@ pub(crate) struct CompiledRule {
     pub(crate) transport: Option<u8>,
     pub(crate) tests: Vec<Test>,
     pub(crate) repeat: Option<Repeat>,
+    pub(crate) echo: Option<Echo>,
     /// Packets (both directions, from the flow's first) during which the rule may match.
     pub(crate) window: u32,
     pub(crate) priority: i32,
     /// A match is provisional: a later non-held match in the window wins over it.
     pub(crate) hold: bool,
     pub(crate) specificity: u32,
-}
-
-/// Candidate rules of one transport, as indexes into `SignatureSet::rules` (ascending, which is
-/// precedence order).
-#[derive(Debug, Default)]
-pub(crate) struct Index {
-    pub(crate) by_port: HashMap<u16, Vec<u16>, ahash::RandomState>,
-    pub(crate) by_byte: Vec<Vec<u16>>,
-    pub(crate) empty: Vec<u16>,
 }
 
 /// What `check-signatures` prints.
@@ -104,8 +98,7 @@ pub struct SignatureSet {
     /// Rules in precedence order: higher `priority` first, then higher specificity, then load
     /// order (file name, then line).
     pub(crate) rules: Vec<CompiledRule>,
-    /// Index 0: UDP, 1: TCP.
-    pub(crate) index: [Index; 2],
+    pub(crate) index: index::Index,
     /// No rule looks at packets at or past this index.
     pub(crate) max_window: u32,
     /// For each rule, the largest window of the rules that outrank it: a held match of that rule
@@ -123,47 +116,7 @@ impl SignatureSet {
     /// Load every `*.sig` file under each path (a directory or a file). Any error refuses the
     /// whole set; an empty set is an error too.
     pub fn load(paths: &[PathBuf]) -> Result<Self, Vec<LoadError>> {
-        let mut errors = Vec::new();
-        let mut files = Vec::new();
-        for p in paths {
-            if p.is_dir() {
-                match std::fs::read_dir(p) {
-                    Ok(rd) => {
-                        let mut found: Vec<PathBuf> = rd
-                            .filter_map(Result::ok)
-                            .map(|e| e.path())
-                            .filter(|f| f.is_file() && f.extension().is_some_and(|x| x == "sig"))
-                            .collect();
-                        found.sort();
-                        files.extend(found);
-                    }
-                    Err(e) => errors.push(LoadError::Io {
-                        path: p.clone(),
-                        reason: e.to_string(),
-                    }),
-                }
-            } else if p.is_file() {
-                files.push(p.clone());
-            } else {
-                errors.push(LoadError::Io {
-                    path: p.clone(),
-                    reason: "no such file or directory".into(),
-                });
-            }
-        }
-        let mut sources = Vec::new();
-        for f in &files {
-            match std::fs::read_to_string(f) {
-                Ok(text) => sources.push((f.display().to_string(), text)),
-                Err(e) => errors.push(LoadError::Io {
-                    path: f.clone(),
-                    reason: e.to_string(),
-                }),
-            }
-        }
-        if !errors.is_empty() {
-            return Err(errors);
-        }
+        let sources = load::read_sources(paths)?;
         let refs: Vec<(&str, &str)> = sources
             .iter()
             .map(|(n, t)| (n.as_str(), t.as_str()))
@@ -188,253 +141,14 @@ impl SignatureSet {
         let mut parsed = Vec::new();
         for (name, text) in sources {
             match parse::parse_file(name, text) {
-                Ok(f) => parsed.push((*name, *text, f)),
+                Ok(file) => parsed.push(compile::Source { name, text, file }),
                 Err(mut e) => errors.append(&mut e),
             }
         }
         if !errors.is_empty() {
             return Err(errors);
         }
-        let mut set = SignatureSet::default();
-        let mut by_name: HashMap<String, Arc<Label>> = HashMap::new();
-        let mut next_custom = CUSTOM_ID_BASE;
-        let mut staged: Vec<(CompiledRule, usize)> = Vec::new();
-        let mut order = 0usize;
-        // Protocol blocks first, so that custom lines may name them.
-        for (name, text, file) in &parsed {
-            let base = Path::new(name)
-                .file_name()
-                .map_or_else(|| name.to_string(), |n| n.to_string_lossy().into_owned());
-            let line_text = |l: u32| {
-                text.lines()
-                    .nth(l.saturating_sub(1) as usize)
-                    .unwrap_or("")
-                    .to_string()
-            };
-            let err = |l: u32, col: u32, message: String| SyntaxError {
-                file: name.to_string(),
-                line: l,
-                col,
-                message,
-                text: line_text(l),
-            };
-            set.summary.files += 1;
-            for item in &file.items {
-                let Item::Protocol(p) = item else { continue };
-                if let Err(m) = category::check_declared(&p.category) {
-                    errors.push(err(p.line, category::column(&line_text(p.line)), m));
-                }
-                let proto_label = Arc::new(Label {
-                    protocol: p.name.clone(),
-                    id: p.id,
-                    category: p.category.clone(),
-                    location: format!("{base}:{}", p.line),
-                });
-                if let Some(old) = by_name.get(&p.name.to_ascii_lowercase()) {
-                    if old.id != p.id || old.category != p.category {
-                        errors.push(err(
-                            p.line,
-                            1,
-                            format!(
-                                "expected the same id and category as `{}` declared at {} (id {}, category {}), found id {}, category {}",
-                                p.name, old.location, old.id, old.category, p.id, p.category
-                            ),
-                        ));
-                        continue;
-                    }
-                } else {
-                    by_name.insert(p.name.to_ascii_lowercase(), Arc::clone(&proto_label));
-                    set.labels.push(Arc::clone(&proto_label));
-                }
-                if p.rules.is_empty() {
-                    errors.push(err(
-                        p.line,
-                        1,
-                        format!(
-                            "expected at least one `rule` in protocol `{}`, found none",
-                            p.name
-                        ),
-                    ));
-                }
-                for r in &p.rules {
-                    let label = Arc::new(Label {
-                        protocol: p.name.clone(),
-                        id: p.id,
-                        category: p.category.clone(),
-                        location: format!("{base}:{}", r.line),
-                    });
-                    match compile_rule(label, &r.tests, r.repeat, r.priority, r.hold) {
-                        Ok(c) => {
-                            for ex in &r.examples {
-                                let got = matcher::payload_tests_hold(&c, &ex.payload);
-                                if got != ex.matches {
-                                    let text = line_text(ex.line);
-                                    let at = text.find("example").and_then(|c| text.get(c..));
-                                    errors.push(err(
-                                        ex.line,
-                                        at.map_or(1, |at| parse::column(&text, at)),
-                                        format!(
-                                            "expected this example to {} rule `{}` of {}, found that it {}",
-                                            if ex.matches { "match" } else { "not match" },
-                                            r.name,
-                                            p.name,
-                                            if got { "matches" } else { "does not match" }
-                                        ),
-                                    ));
-                                } else {
-                                    set.summary.examples += 1;
-                                }
-                            }
-                            staged.push((c, order));
-                            order += 1;
-                        }
-                        Err(m) => errors.push(err(r.line, 1, m)),
-                    }
-                }
-            }
-        }
-        for (name, _, file) in &parsed {
-            let base = Path::new(name)
-                .file_name()
-                .map_or_else(|| name.to_string(), |n| n.to_string_lossy().into_owned());
-            for item in &file.items {
-                let Item::Custom(c) = item else { continue };
-                let proto = by_name
-                    .entry(c.name.to_ascii_lowercase())
-                    .or_insert_with(|| {
-                        let l = Arc::new(Label {
-                            protocol: c.name.clone(),
-                            id: next_custom,
-                            category: "Custom".into(),
-                            location: format!("{base}:{}", c.line),
-                        });
-                        next_custom = next_custom.saturating_add(1);
-                        set.labels.push(Arc::clone(&l));
-                        l
-                    });
-                let label = Arc::new(Label {
-                    protocol: proto.protocol.clone(),
-                    id: proto.id,
-                    category: proto.category.clone(),
-                    location: format!("{base}:{}", c.line),
-                });
-                for spec in &c.specs {
-                    let tests = match spec {
-                        CustomSpec::Port(t, a, b) => vec![
-                            Test {
-                                negated: false,
-                                kind: TestKind::Transport(*t),
-                            },
-                            Test {
-                                negated: false,
-                                kind: TestKind::Port(Side::Either, vec![(*a, *b)]),
-                            },
-                        ],
-                        CustomSpec::Ip(cidr, port) => {
-                            let mut v = vec![Test {
-                                negated: false,
-                                kind: TestKind::Ip(Side::Either, vec![*cidr]),
-                            }];
-                            if let Some(p) = port {
-                                v.push(Test {
-                                    negated: false,
-                                    kind: TestKind::Port(Side::Either, vec![(*p, *p)]),
-                                });
-                            }
-                            v
-                        }
-                        CustomSpec::Host(h) => vec![Test {
-                            negated: false,
-                            kind: TestKind::Host(h.clone()),
-                        }],
-                    };
-                    if let Ok(r) = compile_rule(Arc::clone(&label), &tests, None, None, false) {
-                        staged.push((r, order));
-                        order += 1;
-                    }
-                }
-            }
-        }
-        if staged.len() > MAX_RULES {
-            errors.push(SyntaxError {
-                file: sources
-                    .first()
-                    .map_or_else(String::new, |(n, _)| n.to_string()),
-                line: 1,
-                col: 1,
-                message: format!(
-                    "expected at most {MAX_RULES} rules in a set, found {}",
-                    staged.len()
-                ),
-                text: sources
-                    .first()
-                    .and_then(|(_, t)| t.lines().next())
-                    .unwrap_or("")
-                    .to_string(),
-            });
-        }
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-        staged.sort_by(|(a, ao), (b, bo)| {
-            b.priority
-                .cmp(&a.priority)
-                .then(b.specificity.cmp(&a.specificity))
-                .then(ao.cmp(bo))
-        });
-        set.rules = staged.into_iter().map(|(r, _)| r).collect();
-        set.summary.protocols = set.labels.len();
-        set.summary.rules = set.rules.len();
-        set.max_window = set.rules.iter().map(|r| r.window).max().unwrap_or(0);
-        set.horizon = set
-            .rules
-            .iter()
-            .scan(0u32, |above, r| {
-                let h = *above;
-                *above = (*above).max(r.window);
-                Some(h)
-            })
-            .collect();
-        set.build_index();
-        Ok(set)
-    }
-
-    fn build_index(&mut self) {
-        for (t, proto) in [(0usize, crate::packet::UDP), (1, crate::packet::TCP)] {
-            let mut idx = Index {
-                by_byte: vec![Vec::new(); 256],
-                ..Index::default()
-            };
-            for (i, r) in self.rules.iter().enumerate() {
-                if r.transport.is_some_and(|p| p != proto) {
-                    continue;
-                }
-                let i = u16::try_from(i).unwrap_or(u16::MAX);
-                if let Some(ports) = indexed_ports(r) {
-                    for p in ports {
-                        idx.by_port.entry(p).or_default().push(i);
-                    }
-                    continue;
-                }
-                let bytes = first_bytes(r);
-                let mut all = true;
-                for (b, ok) in bytes.iter().enumerate() {
-                    if *ok {
-                        if let Some(v) = idx.by_byte.get_mut(b) {
-                            v.push(i);
-                        }
-                    } else {
-                        all = false;
-                    }
-                }
-                if all {
-                    idx.empty.push(i);
-                }
-            }
-            if let Some(slot) = self.index.get_mut(t) {
-                *slot = idx;
-            }
-        }
+        compile::compile(&parsed)
     }
 
     /// Number of protocols the set can name.
@@ -456,196 +170,6 @@ impl SignatureSet {
     pub fn summary(&self) -> Summary {
         self.summary
     }
-}
-
-/// Ports under which a rule is indexed: its first non-negated port test, when it spans at most
-/// 64 ports. `None`: index the rule by first payload byte instead.
-fn indexed_ports(r: &CompiledRule) -> Option<Vec<u16>> {
-    let ranges = r.tests.iter().find_map(|t| match &t.kind {
-        TestKind::Port(_, v) if !t.negated => Some(v),
-        _ => None,
-    })?;
-    let span: u32 = ranges
-        .iter()
-        .map(|&(a, b)| u32::from(b) - u32::from(a) + 1)
-        .sum();
-    (span <= 64).then(|| ranges.iter().flat_map(|&(a, b)| a..=b).collect())
-}
-
-/// Which first payload bytes a rule admits (all 256 when it does not look at byte 0). A rule that
-/// admits all also applies to empty payloads.
-fn first_bytes(r: &CompiledRule) -> [bool; 256] {
-    let mut ok = [true; 256];
-    let may_tcp = r.transport != Some(crate::packet::UDP);
-    for t in &r.tests {
-        let mut allowed = [true; 256];
-        let mut restrict = |f: &dyn Fn(u8) -> bool| {
-            for (b, a) in allowed.iter_mut().enumerate() {
-                *a = f(u8::try_from(b).unwrap_or(0));
-            }
-        };
-        match &t.kind {
-            TestKind::Field(
-                Field {
-                    width: 1,
-                    offset: 0,
-                    le: false,
-                },
-                mask,
-                cmp,
-            ) => {
-                let neg = t.negated;
-                restrict(&|b| {
-                    matcher::compare(mask.map_or(u32::from(b), |m| u32::from(b) & m), cmp) != neg
-                });
-            }
-            TestKind::Field(
-                Field {
-                    width: 2,
-                    offset: 0,
-                    le: false,
-                },
-                mask,
-                cmp,
-            ) => {
-                let neg = t.negated;
-                restrict(&|b| {
-                    (0u32..256).any(|lo| {
-                        let v = u32::from(b) << 8 | lo;
-                        matcher::compare(mask.map_or(v, |m| v & m), cmp) != neg
-                    })
-                });
-            }
-            TestKind::Prefix(l) | TestKind::At(0, l) if !t.negated => {
-                if let Some(&first) = l.first() {
-                    restrict(&|b| b == first);
-                }
-            }
-            TestKind::Stun(..) | TestKind::StunRealm(_) if !t.negated && !may_tcp => {
-                restrict(&|b| b <= 1 || b == 0xFF)
-            }
-            TestKind::Dtls if !t.negated => restrict(&|b| (0x14..=0x17).contains(&b)),
-            TestKind::Rtp(_) | TestKind::Rtcp if !t.negated && !may_tcp => {
-                restrict(&|b| b & 0xC0 == 0x80)
-            }
-            TestKind::Quic(_) if !t.negated => restrict(&|b| b & 0x80 != 0),
-            _ => {}
-        }
-        for (o, a) in ok.iter_mut().zip(allowed) {
-            *o &= a;
-        }
-    }
-    ok
-}
-
-fn compile_rule(
-    label: Arc<Label>,
-    tests: &[Test],
-    repeat: Option<Repeat>,
-    priority: Option<i32>,
-    hold: bool,
-) -> Result<CompiledRule, String> {
-    let mut transport = None;
-    let mut window = DEFAULT_WINDOW;
-    let mut specificity = 0u32;
-    for t in tests {
-        match &t.kind {
-            TestKind::Transport(tr) if !t.negated => {
-                let p = match tr {
-                    Transport::Udp => crate::packet::UDP,
-                    Transport::Tcp => crate::packet::TCP,
-                };
-                if transport.is_some_and(|old| old != p) {
-                    return Err(
-                        "expected one transport per rule, found both `udp` and `tcp`".into(),
-                    );
-                }
-                transport = Some(p);
-            }
-            TestKind::Packet(pos) if !t.negated => {
-                window = window.min(match pos {
-                    Position::First => 1,
-                    Position::Within(0) => {
-                        return Err("expected `packet within N` with N ≥ 1, found 0".into())
-                    }
-                    Position::Within(n) => *n,
-                    Position::FirstToServer | Position::FirstToClient => DEFAULT_WINDOW,
-                });
-            }
-            TestKind::Field(f, _, cmp) => {
-                let max: u64 = match f.width {
-                    1 => 0xFF,
-                    2 => 0xFFFF,
-                    _ => 0xFFFF_FFFF,
-                };
-                let vals: Vec<u32> = match cmp {
-                    parse::Cmp::Op(_, n) => vec![*n],
-                    parse::Cmp::Range(a, b) => {
-                        if a > b {
-                            return Err(format!(
-                                "expected a range LOW..HIGH with LOW ≤ HIGH, found {a:#x}..{b:#x}"
-                            ));
-                        }
-                        vec![*a, *b]
-                    }
-                    parse::Cmp::Set(v) => v.clone(),
-                };
-                if let Some(v) = vals.iter().find(|v| u64::from(**v) > max) {
-                    return Err(format!("expected values that fit in {f}, found {v:#x}"));
-                }
-            }
-            TestKind::Len(parse::Cmp::Range(a, b)) if a > b => {
-                return Err(format!(
-                    "expected a range LOW..HIGH with LOW ≤ HIGH, found {a}..{b}"
-                ));
-            }
-            TestKind::Rtp(Some((a, b))) if a > b => {
-                return Err(format!(
-                    "expected a range LOW..HIGH with LOW ≤ HIGH, found {a}..{b}"
-                ));
-            }
-            TestKind::Prefix(l)
-            | TestKind::Contains(l)
-            | TestKind::At(_, l)
-            | TestKind::StunRealm(l)
-                if l.is_empty() =>
-            {
-                return Err("expected a non-empty literal, found \"\"".into());
-            }
-            _ => {}
-        }
-        if !t.negated {
-            specificity += match &t.kind {
-                TestKind::Transport(_)
-                | TestKind::Packet(_)
-                | TestKind::Direction(_)
-                | TestKind::BothDirections => 0,
-                TestKind::Ip(..) => 2,
-                TestKind::Host(_) => 3,
-                TestKind::Stun(_, a) if !a.is_empty() => 4,
-                TestKind::StunRealm(_) => 4,
-                TestKind::Stun(..) | TestKind::Rtp(_) | TestKind::Rtcp | TestKind::Dtls => 2,
-                TestKind::Quic(v) => 2 + u32::from(!v.is_empty()),
-                _ => 1,
-            };
-        }
-    }
-    if let Some(r) = repeat {
-        if r.count < 2 {
-            return Err(format!("expected `repeat N` with N ≥ 2, found {}", r.count));
-        }
-        specificity += 1;
-    }
-    Ok(CompiledRule {
-        label,
-        transport,
-        tests: tests.to_vec(),
-        repeat,
-        window,
-        priority: priority.unwrap_or(0),
-        hold,
-        specificity,
-    })
 }
 
 #[cfg(test)]
@@ -689,7 +213,7 @@ mod tests {
 
     #[test]
     fn labels_name_the_rule_line() {
-        let s = set("protocol DNS id 5 category Network\n  rule a\n    port 53\n");
+        let s = set("protocol DNS id 5 category Network\n  rule a\n    broad\n    port 53\n");
         let pkt = udp("10.0.0.1", 5000, "10.0.0.2", 53, b"x");
         let Outcome::Matched(l) = inspect(&s, &pkt, &first(), &mut Progress::default()) else {
             panic!()
@@ -755,11 +279,111 @@ mod tests {
             name(inspect(&s, &c2s, &at(3, Direction::ToServer), &mut p)),
             Some("R")
         );
-        assert!(
-            std::mem::size_of::<Progress>() <= 48,
-            "{}",
-            std::mem::size_of::<Progress>()
+    }
+
+    /// A flow of (direction, payload) packets through `s`; the outcome of each packet.
+    fn run_flow<'s>(s: &'s SignatureSet, packets: &[(Direction, &[u8])]) -> Vec<Option<&'s str>> {
+        let mut p = Progress::default();
+        let mut n = [0u32; 2];
+        packets
+            .iter()
+            .enumerate()
+            .map(|(i, (dir, payload))| {
+                let d = usize::from(*dir == Direction::ToClient);
+                let ctx = Ctx {
+                    dir: *dir,
+                    index: u32::try_from(i).unwrap(),
+                    index_in_dir: n[d],
+                };
+                n[d] += 1;
+                let pkt = udp("10.0.0.1", 1000, "10.0.0.2", 2000, payload);
+                name(inspect(s, &pkt, &ctx, &mut p))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn echo_matches_the_reply_that_carries_the_request_value() {
+        let s =
+            set("protocol E id 1 category Custom\n  rule e\n    u8@0 == 0x80\n    echo u16@1\n");
+        let (c, sv) = (Direction::ToServer, Direction::ToClient);
+        let got = run_flow(
+            &s,
+            &[
+                (c, &[0x80, 0x12, 0x34]),
+                // The same direction never answers, nor does another value or a packet whose
+                // tests fail.
+                (c, &[0x80, 0x12, 0x34]),
+                (sv, &[0x80, 0x99, 0x99]),
+                (sv, &[0x81, 0x12, 0x34]),
+                (sv, &[0x80, 0x12, 0x34]),
+            ],
         );
+        assert_eq!(got, vec![None, None, None, None, Some("E")]);
+        // Two requests in flight (a resolver's A and AAAA queries), answered in either order.
+        let got = run_flow(
+            &s,
+            &[
+                (c, &[0x80, 0, 1]),
+                (c, &[0x80, 0, 2]),
+                (sv, &[0x80, 0, 1]),
+                (sv, &[0x80, 0, 2]),
+            ],
+        );
+        assert_eq!(got, vec![None, None, None, Some("E")]);
+        // The server may speak first.
+        let got = run_flow(&s, &[(sv, &[0x80, 0, 9]), (c, &[0x80, 0, 9])]);
+        assert_eq!(got, vec![None, Some("E")]);
+    }
+
+    #[test]
+    fn echo_as_reads_the_reply_at_another_offset() {
+        // NTP-like: the reply's u32@0 carries the request's u32@4.
+        let s = set(
+            "protocol N id 1 category Custom\n  rule n\n    len == 8\n    echo u32@4 as u32@0\n",
+        );
+        let (c, sv) = (Direction::ToServer, Direction::ToClient);
+        let got = run_flow(
+            &s,
+            &[
+                (c, &[0, 0, 0, 0, 1, 2, 3, 4]),
+                (sv, &[1, 2, 3, 5, 0, 0, 0, 0]),
+            ],
+        );
+        assert_eq!(got, vec![None, None]);
+        let got = run_flow(
+            &s,
+            &[
+                (c, &[0, 0, 0, 0, 1, 2, 3, 4]),
+                (sv, &[1, 2, 3, 4, 0, 0, 0, 0]),
+            ],
+        );
+        assert_eq!(got, vec![None, Some("N")]);
+    }
+
+    #[test]
+    fn full_slots_go_to_the_rules_that_outrank() {
+        // Four low-ranked `repeat` rules fill the slots on the first packet; the echo rule that
+        // outranks them (priority 1) holds from the second packet on and still gets its slots.
+        let mut src = String::new();
+        for i in 1..=4 {
+            src.push_str(&format!(
+                "protocol L{i} id {i} category Custom\n  rule l\n    u8@0 == 0x80\n    repeat 9\n"
+            ));
+        }
+        src.push_str("protocol H id 9 category Custom\n  rule h\n    priority 1\n    u8@0 == 0x80\n    u8@1 == 0xaa\n    echo u8@2\n");
+        let s = set(&src);
+        let (c, sv) = (Direction::ToServer, Direction::ToClient);
+        let got = run_flow(
+            &s,
+            &[
+                (c, &[0x80, 0, 0]),
+                (c, &[0x80, 0xaa, 5]),
+                (sv, &[0x80, 0xaa, 5]),
+            ],
+        );
+        assert_eq!(got, vec![None, None, Some("H")]);
+        assert_eq!(std::mem::size_of::<Progress>(), 36);
     }
 
     #[test]
@@ -905,16 +529,6 @@ mod tests {
     }
 
     #[test]
-    fn host_patterns() {
-        use super::matcher::host_matches;
-        assert!(host_matches(b"example.org", b"example.org"));
-        assert!(host_matches(b"a.example.org", b"example.org"));
-        assert!(!host_matches(b"badexample.org", b"example.org"));
-        assert!(host_matches(b"api.skype.com", b"skype."));
-        assert!(!host_matches(b"api.noskype.com", b"skype."));
-    }
-
-    #[test]
     fn compile_errors_point_at_the_rule() {
         let cases = [
             ("protocol P id 1 category Custom\n  rule r\n    transport udp\n    transport tcp\n", 2, "one transport per rule"),
@@ -922,6 +536,8 @@ mod tests {
             ("protocol P id 1 category Custom\n  rule r\n    u8@0 in 5..1\n", 2, "LOW ≤ HIGH"),
             ("protocol P id 1 category Custom\n  rule r\n    repeat 1\n", 2, "N ≥ 2"),
             ("protocol P id 1 category Custom\n  rule r\n    packet within 0\n", 2, "N ≥ 1"),
+            ("protocol P id 1 category Custom\n  rule r\n    u8@0 == 1\n    direction to-server\n    echo u8@1\n", 2, "both directions can pass with `echo`, found `direction to-server`"),
+            ("protocol P id 1 category Custom\n  rule r\n    u8@0 == 1\n    packet within 1\n    echo u8@1\n", 2, "found `packet within 1`"),
             ("protocol P id 1 category Custom\n", 1, "at least one `rule`"),
             ("protocol P id 1 category Custom\n  rule r\n    len == 1\nprotocol P id 2 category Custom\n  rule s\n    len == 2\n", 4, "same id and category"),
             ("protocol P id 1 category Custom\n  rule r\n    len == 2\n    example match 00\n", 4, "expected this example to match rule `r` of P"),
@@ -937,6 +553,82 @@ mod tests {
                 e[0]
             );
         }
+    }
+
+    /// Issue 9.2: a rule that would name every flow its transport and ports let through is
+    /// refused at its `rule` keyword unless it says `broad`; `broad` where a payload or address
+    /// test exists is refused too.
+    #[test]
+    fn rules_without_evidence_are_refused_unless_broad() {
+        let head = "protocol P id 1 category Custom\n  rule r\n";
+        for body in [
+            "",
+            "    transport udp\n",
+            "    transport udp\n    port 53, 5353\n    packet first\n",
+            "    not u8@0 == 1\n",
+            "    repeat 3\n",
+        ] {
+            let src = format!("{head}{body}");
+            let e = SignatureSet::from_sources(&[("t.sig", src.as_str())]).unwrap_err();
+            let shown = e[0].to_string();
+            assert!(
+                shown.starts_with("t.sig:2:3: expected a payload test"),
+                "{src:?}: {shown}"
+            );
+            assert!(shown.contains("found none"), "{shown}");
+            assert!(shown.contains("write `broad`"), "{shown}");
+            let broad = format!("{head}    broad\n{body}");
+            SignatureSet::from_sources(&[("t.sig", broad.as_str())])
+                .unwrap_or_else(|e| panic!("{broad:?}: {}", e[0]));
+        }
+        for body in [
+            "    u8@0 == 1\n",
+            "    ip 10.0.0.0/8\n",
+            "    stun\n",
+            "    echo u16@0\n",
+            "    repeat 2 same u32@8\n",
+        ] {
+            let src = format!("{head}{body}");
+            SignatureSet::from_sources(&[("t.sig", src.as_str())])
+                .unwrap_or_else(|e| panic!("{src:?}: {}", e[0]));
+            let broad = format!("{head}    broad\n{body}");
+            let e = SignatureSet::from_sources(&[("t.sig", broad.as_str())]).unwrap_err();
+            let shown = e[0].to_string();
+            assert!(
+                shown.starts_with("t.sig:2:3: expected `broad` only on a rule without"),
+                "{broad:?}: {shown}"
+            );
+        }
+    }
+
+    /// Issue 9.2: two protocols with one id would share their mark bits; the second
+    /// declaration is refused at its id, naming the first.
+    #[test]
+    fn a_reused_id_is_refused_naming_both_places() {
+        let a = "protocol DNS id 5 category Network\n  rule r\n    u16@4 == 1\n";
+        let b = "# mine\nprotocol MyDNS id 5 category Network\n  rule r\n    u16@4 == 2\n";
+        let e = SignatureSet::from_sources(&[("a.sig", a), ("b.sig", b)]).unwrap_err();
+        assert_eq!(e.len(), 1, "{e:?}");
+        let shown = e[0].to_string();
+        assert!(
+            shown.starts_with(
+                "b.sig:2:19: expected an id no other protocol has, found id 5 of `DNS` declared at a.sig:1"
+            ),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("2 | protocol MyDNS id 5 category Network"),
+            "{shown}"
+        );
+        // The same protocol in two files is one declaration, not a reuse.
+        let c = "protocol DNS id 5 category Network\n  rule s\n    u16@4 == 3\n";
+        SignatureSet::from_sources(&[("a.sig", a), ("c.sig", c)])
+            .unwrap_or_else(|e| panic!("{}", e[0]));
+        // nDPI custom lines take the next id no protocol block declared.
+        let d = "protocol Mine id 1024 category Custom\n  rule r\n    u8@0 == 1\nudp:99@Other\n";
+        let s = SignatureSet::from_sources(&[("d.sig", d)]).unwrap_or_else(|e| panic!("{}", e[0]));
+        let other = s.labels().iter().find(|l| l.protocol == "Other").unwrap();
+        assert_eq!(other.id, 1025);
     }
 
     #[test]
@@ -986,17 +678,20 @@ mod tests {
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
-mod proptests {
+pub(crate) mod proptests {
     use super::matcher::{inspect, Ctx, Progress};
     use super::*;
     use crate::packet::{Direction, Packet, TCP, UDP};
     use proptest::prelude::*;
     use std::sync::OnceLock;
 
-    fn shipped() -> &'static SignatureSet {
+    pub(crate) fn shipped() -> &'static SignatureSet {
         static SET: OnceLock<SignatureSet> = OnceLock::new();
         SET.get_or_init(|| {
-            SignatureSet::load(&[Path::new(env!("CARGO_MANIFEST_DIR")).join("signatures")]).unwrap()
+            SignatureSet::load(&[
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("signatures")
+            ])
+            .unwrap()
         })
     }
 
@@ -1020,8 +715,8 @@ mod proptests {
             "[ é😀\u{3000}a#\"]{0,8}".prop_map(|c| format!(" #{c}")),
         ];
         let statement = prop::sample::select(vec![
-            "protocol P id 1 category C",
-            "protocol Q id 2 category C",
+            "protocol P id 1 category Custom",
+            "protocol Q id 2 category Custom",
             "rule r",
             "hold",
             "priority -1",

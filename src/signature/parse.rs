@@ -14,7 +14,9 @@ use nom::character::complete::{char, digit1, hex_digit1, space0, space1};
 use nom::combinator::{cut, map, map_res, opt, recognize, value};
 use nom::multi::separated_list1;
 use nom::sequence::{pair, preceded, tuple};
-use nom::IResult;
+
+use crate::proto::syntax::{self, hex, host_name, lit, literal, number, u16_num, Res};
+use crate::proto::{self, ProtoTest};
 
 /// One parsed `.sig` file.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -48,8 +50,12 @@ pub struct Rule {
     pub priority: Option<i32>,
     /// `hold`: a match is provisional (see `docs/signatures.md`).
     pub hold: bool,
+    /// `broad`: the rule is meant to name flows without a payload or address test (see
+    /// `docs/signatures.md`, "Broad rules"); without it such a rule is refused.
+    pub broad: bool,
     pub tests: Vec<Test>,
     pub repeat: Option<Repeat>,
+    pub echo: Option<Echo>,
     pub examples: Vec<Example>,
 }
 
@@ -67,6 +73,15 @@ pub struct Example {
 pub struct Repeat {
     pub count: u8,
     pub same: Option<Field>,
+}
+
+/// `echo uW@OFF [as uW@OFF2]`: the rule matches on a packet whose field (`reply`, the same as
+/// `request` unless `as` names another) equals the `request` field of an earlier packet of the
+/// other direction; the rule's tests must hold on both packets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Echo {
+    pub request: Field,
+    pub reply: Field,
 }
 
 /// A test, possibly negated with `not`.
@@ -140,14 +155,6 @@ pub struct Cidr {
     pub len: u8,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StunMode {
-    /// RFC 5389 (magic cookie) or RFC 3489 classic message.
-    Any,
-    /// Only with the magic cookie.
-    Cookie,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TestKind {
     Transport(Transport),
@@ -163,14 +170,8 @@ pub enum TestKind {
     At(u16, Vec<u8>),
     Prefix(Vec<u8>),
     Contains(Vec<u8>),
-    Stun(StunMode, Vec<u16>),
-    /// `stun realm "text"`: a valid STUN message whose REALM attribute contains the text.
-    StunRealm(Vec<u8>),
-    Rtp(Option<(u8, u8)>),
-    Rtcp,
-    Dtls,
-    Quic(Vec<u32>),
-    Host(String),
+    /// A protocol helper's test (`stun`, `rtp`, `dtls`, `quic`, `host`, …): see `proto`.
+    Proto(ProtoTest),
 }
 
 /// nDPI's custom-protocol line: `tcp:81,udp:5061-5062@Name`, `ip:1.2.3.0/24:443@Name`,
@@ -220,8 +221,6 @@ impl fmt::Display for SyntaxError {
         write!(f, "{pad} | {caret_pad}^")
     }
 }
-
-type Res<'a, T> = IResult<&'a str, T>;
 
 fn describe_found(rest: &str) -> String {
     let t = rest.trim_end();
@@ -323,6 +322,7 @@ fn expected_for(stmt: &str, at: &str) -> String {
         "rule" => "`rule NAME`".into(),
         "priority" => "an integer priority".into(),
         "hold" => "`hold` alone on its line".into(),
+        "broad" => "`broad` alone on its line".into(),
         "transport" => "`udp` or `tcp`".into(),
         "port" | "server-port" | "client-port" => "a port list like `53, 3478-3481`".into(),
         "ip" | "server-ip" | "client-ip" => "a CIDR list like `52.112.0.0/14, 2603:1027::/48`".into(),
@@ -332,13 +332,11 @@ fn expected_for(stmt: &str, at: &str) -> String {
         "u8" | "u16" | "u32" => "a field test like `u16@2 & 0x3eef <= 0x000b`".into(),
         "prefix" | "contains" => "a literal: \"text\" or 0xHEX".into(),
         "at" => "`at OFFSET LITERAL`".into(),
-        "stun" => "`stun`, `stun cookie`, or `stun attr 0x8054 ...`".into(),
-        "rtp" => "`rtp` or `rtp pt LOW..HIGH`".into(),
-        "quic" => "`quic` or `quic version 0x00000001 ...`".into(),
-        "host" => "a quoted host name".into(),
         "repeat" => "`repeat N` or `repeat N same uW@OFFSET`".into(),
+        "echo" => "`echo uW@OFFSET` or `echo uW@OFFSET as uW@OFFSET`".into(),
         "example" => "`example match HEX` or `example nomatch HEX` (an even number of hex digits)".into(),
         "not" => "a test after `not`".into(),
+        _ if proto::helper(&kw).is_some() => proto::helper(&kw).map_or("", |h| h.syntax()).into(),
         _ if stmt.contains(':') && stmt.contains('@') => "an nDPI custom line: `tcp:81,udp:5061-5062@Name`, `ip:1.2.3.0/24:443@Name` or `host:\"example.org\"@Name`".into(),
         _ => "a statement".into(),
     }
@@ -370,8 +368,10 @@ enum Statement {
     Rule(String),
     Priority(i32),
     Hold,
+    Broad,
     Test(Test),
     Repeat(Repeat),
+    Echo(Echo),
     Example(bool, Vec<u8>),
     Custom(Vec<CustomSpec>, String),
 }
@@ -399,8 +399,10 @@ fn attach(out: &mut File, st: Statement, line: u32) -> Result<(), &'static str> 
                     line,
                     priority: None,
                     hold: false,
+                    broad: false,
                     tests: Vec::new(),
                     repeat: None,
+                    echo: None,
                     examples: Vec::new(),
                 });
                 Ok(())
@@ -422,11 +424,16 @@ fn attach(out: &mut File, st: Statement, line: u32) -> Result<(), &'static str> 
                 }
                 Statement::Hold if !rule.hold => rule.hold = true,
                 Statement::Hold => return Err("one `hold` per rule (this rule already has one)"),
+                Statement::Broad if !rule.broad => rule.broad = true,
+                Statement::Broad => return Err("one `broad` per rule (this rule already has one)"),
                 Statement::Test(t) => rule.tests.push(t),
-                Statement::Repeat(r) if rule.repeat.is_none() => rule.repeat = Some(r),
-                Statement::Repeat(_) => {
-                    return Err("one `repeat` per rule (this rule already has one)")
+                Statement::Repeat(_) | Statement::Echo(_)
+                    if rule.repeat.is_some() || rule.echo.is_some() =>
+                {
+                    return Err("one `repeat` or `echo` per rule (this rule already has one)")
                 }
+                Statement::Repeat(r) => rule.repeat = Some(r),
+                Statement::Echo(e) => rule.echo = Some(e),
                 Statement::Example(m, payload) => rule.examples.push(Example {
                     matches: m,
                     payload,
@@ -451,7 +458,9 @@ fn statement(i: &str) -> Res<'_, Statement> {
             Statement::Priority,
         ),
         map(repeat_stmt, Statement::Repeat),
+        map(echo_stmt, Statement::Echo),
         value(Statement::Hold, tag("hold")),
+        value(Statement::Broad, tag("broad")),
         example_stmt,
         custom_stmt,
         map(test, Statement::Test),
@@ -468,6 +477,24 @@ fn protocol_stmt(i: &str) -> Res<'_, Statement> {
         ident,
     )))(i)?;
     Ok((i, Statement::Protocol(name, id, cat)))
+}
+
+fn echo_stmt(i: &str) -> Res<'_, Echo> {
+    let (i, _) = pair(tag("echo"), space1)(i)?;
+    let (i, request) = cut(field)(i)?;
+    // Once `as` is read, the second field is required: `echo u16@0 as` is an incomplete
+    // echo, not a complete one followed by a stray word.
+    let (i, reply) = opt(preceded(
+        pair(space1, tag("as")),
+        cut(preceded(space1, field)),
+    ))(i)?;
+    Ok((
+        i,
+        Echo {
+            request,
+            reply: reply.unwrap_or(request),
+        },
+    ))
 }
 
 fn repeat_stmt(i: &str) -> Res<'_, Repeat> {
@@ -512,22 +539,8 @@ fn ident(i: &str) -> Res<'_, String> {
     )(i)
 }
 
-/// A decimal or `0x` hexadecimal number.
-fn number(i: &str) -> Res<'_, u32> {
-    alt((
-        map_res(preceded(alt((tag("0x"), tag("0X"))), hex_digit1), |h| {
-            u32::from_str_radix(h, 16)
-        }),
-        map_res(digit1, str::parse::<u32>),
-    ))(i)
-}
-
 fn int_i32(i: &str) -> Res<'_, i32> {
     map_res(recognize(pair(opt(char('-')), digit1)), str::parse::<i32>)(i)
-}
-
-fn u16_num(i: &str) -> Res<'_, u16> {
-    map_res(number, u16::try_from)(i)
 }
 
 fn comma(i: &str) -> Res<'_, ()> {
@@ -631,74 +644,6 @@ fn cmp(i: &str) -> Res<'_, Cmp> {
     ))(i)
 }
 
-/// `"text"` (with `\"`, `\\` and `\xHH` escapes) or `0xHEX`.
-fn literal(i: &str) -> Res<'_, Vec<u8>> {
-    alt((
-        map_res(preceded(tag("0x"), hex_digit1), |h: &str| {
-            if !h.len().is_multiple_of(2) {
-                return Err("odd number of hex digits");
-            }
-            (0..h.len() / 2)
-                .map(|k| u8::from_str_radix(&h[2 * k..2 * k + 2], 16).map_err(|_| "bad hex"))
-                .collect()
-        }),
-        quoted,
-    ))(i)
-}
-
-fn quoted(i: &str) -> Res<'_, Vec<u8>> {
-    let (mut rest, _) = char('"')(i)?;
-    let mut out = Vec::new();
-    loop {
-        let mut chars = rest.chars();
-        match chars.next() {
-            None => {
-                return Err(nom::Err::Error(nom::error::Error::new(
-                    i,
-                    nom::error::ErrorKind::Char,
-                )))
-            }
-            Some('"') => return Ok((chars.as_str(), out)),
-            Some('\\') => match chars.next() {
-                Some('"') => out.push(b'"'),
-                Some('\\') => out.push(b'\\'),
-                Some('x') => {
-                    let h = chars.as_str().get(..2).unwrap_or("");
-                    let b = u8::from_str_radix(h, 16).map_err(|_| {
-                        nom::Err::Error(nom::error::Error::new(
-                            rest,
-                            nom::error::ErrorKind::HexDigit,
-                        ))
-                    })?;
-                    out.push(b);
-                    chars = chars.as_str().get(2..).unwrap_or("").chars();
-                }
-                _ => {
-                    return Err(nom::Err::Error(nom::error::Error::new(
-                        rest,
-                        nom::error::ErrorKind::Escaped,
-                    )))
-                }
-            },
-            Some(c) => {
-                let mut buf = [0u8; 4];
-                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-            }
-        }
-        rest = chars.as_str();
-    }
-}
-
-fn host_name(i: &str) -> Res<'_, String> {
-    map_res(quoted, |b| {
-        let s = String::from_utf8(b).map_err(|_| "not UTF-8")?;
-        if s.is_empty() || s.chars().any(|c| c.is_whitespace() || c == '"') {
-            return Err("bad host name");
-        }
-        Ok(s.to_ascii_lowercase())
-    })(i)
-}
-
 fn side_prefix(i: &str) -> Res<'_, Side> {
     alt((
         value(Side::Server, tag("server-")),
@@ -790,40 +735,7 @@ fn test_kind(i: &str) -> Res<'_, TestKind> {
             ),
             |(o, _, l)| TestKind::At(o, l),
         ),
-        map(
-            preceded(
-                tuple((tag("stun"), space1, tag("realm"), space1)),
-                cut(literal),
-            ),
-            TestKind::StunRealm,
-        ),
-        stun_test,
-        map(
-            preceded(
-                tag("rtp"),
-                opt(preceded(
-                    tuple((space1, tag("pt"), space1)),
-                    cut(tuple((number, tag(".."), number))),
-                )),
-            ),
-            |r| TestKind::Rtp(r.map(|(a, _, b)| (a.min(255) as u8, b.min(255) as u8))),
-        ),
-        value(TestKind::Rtcp, tag("rtcp")),
-        value(TestKind::Dtls, tag("dtls")),
-        map(
-            preceded(
-                tag("quic"),
-                opt(preceded(
-                    tuple((space1, tag("version"), space1)),
-                    cut(separated_list1(space1, number)),
-                )),
-            ),
-            |v| TestKind::Quic(v.unwrap_or_default()),
-        ),
-        map(
-            preceded(pair(tag("host"), space1), cut(host_name)),
-            TestKind::Host,
-        ),
+        proto_test,
     ))(i)
 }
 
@@ -853,17 +765,13 @@ fn len_test(i: &str) -> Res<'_, TestKind> {
     )))(i)
 }
 
-fn stun_test(i: &str) -> Res<'_, TestKind> {
-    let (i, _) = tag("stun")(i)?;
-    let (i, mode) = alt((
-        value(StunMode::Cookie, preceded(space1, tag("cookie"))),
-        value(StunMode::Any, tag("")),
-    ))(i)?;
-    let (i, attrs) = opt(preceded(
-        tuple((space1, tag("attr"), space1)),
-        cut(separated_list1(space1, u16_num)),
-    ))(i)?;
-    Ok((i, TestKind::Stun(mode, attrs.unwrap_or_default())))
+/// A test that starts with a protocol helper's keyword (`proto::HELPERS`).
+fn proto_test(i: &str) -> Res<'_, TestKind> {
+    let (rest, word) = take_while1(|c: char| c.is_ascii_alphanumeric() || c == '-')(i)?;
+    let Some(helper) = proto::helper(word) else {
+        return syntax::error(i, nom::error::ErrorKind::Tag);
+    };
+    map(|r| helper.parse(word, r), TestKind::Proto)(rest)
 }
 
 fn custom_stmt(i: &str) -> Res<'_, Statement> {
@@ -920,6 +828,9 @@ impl fmt::Display for File {
                         if r.hold {
                             writeln!(f, "    hold")?;
                         }
+                        if r.broad {
+                            writeln!(f, "    broad")?;
+                        }
                         for t in &r.tests {
                             writeln!(f, "    {t}")?;
                         }
@@ -927,6 +838,13 @@ impl fmt::Display for File {
                             write!(f, "    repeat {}", rep.count)?;
                             if let Some(s) = rep.same {
                                 write!(f, " same {s}")?;
+                            }
+                            writeln!(f)?;
+                        }
+                        if let Some(e) = r.echo {
+                            write!(f, "    echo {}", e.request)?;
+                            if e.reply != e.request {
+                                write!(f, " as {}", e.reply)?;
                             }
                             writeln!(f)?;
                         }
@@ -948,10 +866,6 @@ impl fmt::Display for File {
         }
         Ok(())
     }
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 fn side_str(s: Side) -> &'static str {
@@ -1012,25 +926,6 @@ impl fmt::Display for Cmp {
     }
 }
 
-fn lit(b: &[u8]) -> String {
-    if !b.is_empty() && b.iter().all(|c| c.is_ascii_graphic() || *c == b' ') {
-        let mut s = String::from("\"");
-        for &c in b {
-            match c {
-                b'"' => s.push_str("\\\""),
-                b'\\' => s.push_str("\\\\"),
-                _ => s.push(char::from(c)),
-            }
-        }
-        s.push('"');
-        s
-    } else if b.is_empty() {
-        "\"\"".into()
-    } else {
-        format!("0x{}", hex(b))
-    }
-}
-
 impl fmt::Display for Test {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.negated {
@@ -1073,42 +968,7 @@ impl fmt::Display for Test {
             TestKind::At(o, l) => write!(f, "at {o} {}", lit(l)),
             TestKind::Prefix(l) => write!(f, "prefix {}", lit(l)),
             TestKind::Contains(l) => write!(f, "contains {}", lit(l)),
-            TestKind::Stun(m, attrs) => {
-                f.write_str(if *m == StunMode::Cookie {
-                    "stun cookie"
-                } else {
-                    "stun"
-                })?;
-                if !attrs.is_empty() {
-                    write!(
-                        f,
-                        " attr {}",
-                        attrs
-                            .iter()
-                            .map(|a| format!("{a:#06x}"))
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                    )?;
-                }
-                Ok(())
-            }
-            TestKind::StunRealm(r) => write!(f, "stun realm {}", lit(r)),
-            TestKind::Rtp(None) => f.write_str("rtp"),
-            TestKind::Rtp(Some((a, b))) => write!(f, "rtp pt {a}..{b}"),
-            TestKind::Rtcp => f.write_str("rtcp"),
-            TestKind::Dtls => f.write_str("dtls"),
-            TestKind::Quic(v) if v.is_empty() => f.write_str("quic"),
-            TestKind::Quic(v) => {
-                write!(
-                    f,
-                    "quic version {}",
-                    v.iter()
-                        .map(|n| format!("{n:#010x}"))
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                )
-            }
-            TestKind::Host(h) => write!(f, "host {}", lit(h.as_bytes())),
+            TestKind::Proto(t) => write!(f, "{t}"),
         }
     }
 }
@@ -1142,7 +1002,7 @@ impl fmt::Display for CustomSpec {
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
 
@@ -1177,10 +1037,7 @@ mod tests {
         assert_eq!(r.line, 3);
         assert_eq!(r.tests.len(), 3);
         assert!(r.tests[1].negated);
-        assert_eq!(
-            r.tests[2].kind,
-            TestKind::Stun(StunMode::Any, vec![0x8054, 0x8070])
-        );
+        assert_eq!(r.tests[2].to_string(), "stun attr 0x8054 0x8070");
         assert_eq!(r.examples[1].payload, vec![0, 1]);
         assert!(!r.examples[1].matches);
     }
@@ -1307,15 +1164,25 @@ mod tests {
             one_test("direction to-client"),
             TestKind::Direction(Side::Client)
         );
-        assert_eq!(one_test("rtp pt 96..127"), TestKind::Rtp(Some((96, 127))));
-        assert_eq!(
-            one_test("quic version 0x00000001 0x6b3343cf"),
-            TestKind::Quic(vec![1, 0x6b33_43cf])
-        );
-        assert_eq!(
-            one_test("host \"Example.ORG\""),
-            TestKind::Host("example.org".into())
-        );
+        for (written, printed) in [
+            ("rtp pt 96..127", "rtp pt 96..127"),
+            (
+                "quic version 1 0x6b3343cf",
+                "quic version 0x00000001 0x6b3343cf",
+            ),
+            ("host \"Example.ORG\"", "host \"example.org\""),
+            ("stun cookie attr 0x8054", "stun cookie attr 0x8054"),
+            ("stun realm \"x\"", "stun realm \"x\""),
+            ("rtcp", "rtcp"),
+            ("dtls", "dtls"),
+        ] {
+            assert!(matches!(one_test(written), TestKind::Proto(_)), "{written}");
+            let t = Test {
+                negated: false,
+                kind: one_test(written),
+            };
+            assert_eq!(t.to_string(), printed);
+        }
         assert_eq!(
             one_test("ip 10.0.0.0/8, 2603:1027::/48"),
             TestKind::Ip(
@@ -1468,6 +1335,30 @@ mod tests {
                 "expected a statement",
             ),
             ("udp:53@\n", 1, 8, "expected an nDPI custom line"),
+            (
+                "protocol P id 1 category C\n rule r\n echo u16@\n",
+                3,
+                11,
+                "expected `echo uW@OFFSET` or `echo uW@OFFSET as uW@OFFSET`, found end of line",
+            ),
+            (
+                "protocol P id 1 category C\n rule r\n echo u16@0 as\n",
+                3,
+                15,
+                "expected `echo uW@OFFSET` or `echo uW@OFFSET as uW@OFFSET`, found end of line",
+            ),
+            (
+                "protocol P id 1 category C\n rule r\n echo u16@0 as u8@x\n",
+                3,
+                19,
+                "expected `echo uW@OFFSET` or `echo uW@OFFSET as uW@OFFSET`, found `x`",
+            ),
+            (
+                "protocol P id 1 category C\n rule r\n repeat 2\n echo u8@1\n",
+                4,
+                2,
+                "one `repeat` or `echo` per rule",
+            ),
         ];
         for (src, line, col, msg) in cases {
             let e = err_of(src);
@@ -1627,54 +1518,67 @@ mod tests {
             (any::<u16>(), bytes_s()).prop_map(|(o, b)| TestKind::At(o, b)),
             bytes_s().prop_map(TestKind::Prefix),
             bytes_s().prop_map(TestKind::Contains),
-            (
-                prop::sample::select(vec![StunMode::Any, StunMode::Cookie]),
-                prop::collection::vec(any::<u16>(), 0..4)
-            )
-                .prop_map(|(m, a)| TestKind::Stun(m, a)),
-            prop::option::of((any::<u8>(), any::<u8>())).prop_map(TestKind::Rtp),
-            bytes_s().prop_map(TestKind::StunRealm),
-            Just(TestKind::Rtcp),
-            Just(TestKind::Dtls),
-            prop::collection::vec(any::<u32>(), 0..3).prop_map(TestKind::Quic),
-            host_s().prop_map(TestKind::Host),
+            proto_s(),
         ]
+    }
+
+    /// Helper tests, from the canonical samples every helper registers (each helper's own
+    /// tests vary their arguments).
+    pub(crate) fn proto_s() -> impl Strategy<Value = TestKind> {
+        let samples: Vec<&str> = proto::HELPERS
+            .iter()
+            .flat_map(|h| h.samples())
+            .copied()
+            .collect();
+        prop::sample::select(samples).prop_map(one_test)
     }
 
     fn rule_s() -> impl Strategy<Value = Rule> {
         (
             "[a-z][a-z0-9-]{0,8}",
             prop::option::of(-50i32..50),
-            any::<bool>(),
+            (any::<bool>(), any::<bool>()),
             prop::collection::vec(
                 (any::<bool>(), kind_s()).prop_map(|(negated, kind)| Test { negated, kind }),
                 0..6,
             ),
-            prop::option::of(
+            prop_oneof![
+                Just((None, None)),
                 (2u8..10, prop::option::of(field()))
-                    .prop_map(|(count, same)| Repeat { count, same }),
-            ),
+                    .prop_map(|(count, same)| (Some(Repeat { count, same }), None)),
+                (field(), prop::option::of(field())).prop_map(|(request, reply)| (
+                    None,
+                    Some(Echo {
+                        request,
+                        reply: reply.unwrap_or(request)
+                    })
+                )),
+            ],
             prop::collection::vec(
                 (any::<bool>(), prop::collection::vec(any::<u8>(), 1..20)),
                 0..3,
             ),
         )
-            .prop_map(|(name, priority, hold, tests, repeat, ex)| Rule {
-                name,
-                line: 0,
-                priority,
-                hold,
-                tests,
-                repeat,
-                examples: ex
-                    .into_iter()
-                    .map(|(matches, payload)| Example {
-                        matches,
-                        payload,
-                        line: 0,
-                    })
-                    .collect(),
-            })
+            .prop_map(
+                |(name, priority, (hold, broad), tests, (repeat, echo), ex)| Rule {
+                    name,
+                    line: 0,
+                    priority,
+                    hold,
+                    broad,
+                    tests,
+                    repeat,
+                    echo,
+                    examples: ex
+                        .into_iter()
+                        .map(|(matches, payload)| Example {
+                            matches,
+                            payload,
+                            line: 0,
+                        })
+                        .collect(),
+                },
+            )
     }
 
     fn custom_s() -> impl Strategy<Value = Custom> {
