@@ -263,9 +263,10 @@ fn uncounted_with_a_short_queue(lab: &mut Lab) {
     lab.stop_daemon();
 }
 
-/// Issue 9.1: a signature file whose line panics the loader (`hold # ééééé`) arrives with a
-/// SIGHUP: the reload is refused with a message, the daemon stays up, and traffic afterwards is
-/// still inspected with the old set (an unknown flow cut at the budget, a Skype call passing).
+/// Issues 9.1 and 9.2: a signature file whose line panicked the loader (`hold # ééééé`), then one
+/// with a catch-all rule, then one reusing a shipped protocol's id, each arriving with a SIGHUP:
+/// every reload is refused with its reason, the daemon stays up, and traffic after each is still
+/// inspected with the old set (an unknown flow cut at the budget, a Skype call passing).
 #[test]
 fn live_reload_that_panics_is_refused_and_the_daemon_keeps_verdicting() {
     let _g = serial();
@@ -287,18 +288,37 @@ fn live_reload_that_panics_is_refused_and_the_daemon_keeps_verdicting() {
         "--signatures".to_string(),
         sigs.path().display().to_string(),
     ]);
-    std::fs::write(sigs.path().join("zz-broken.sig"), "hold # ééééé\n").expect("write");
-    lab.signal_and_wait(libc::SIGHUP, "reload refused; the running configuration");
-    assert!(
-        lab.daemon
-            .as_mut()
-            .is_some_and(|c| c.try_wait().ok().flatten().is_none()),
-        "the daemon died on the reload:\n{}",
-        lab.log_text()
-    );
-    inspection_resumes(&mut lab);
+    // Issue 9.1 and 9.2: a line that panicked the loader, a catch-all rule (it would name, and
+    // so accept, every UDP flow) and a protocol reusing DNS's id (it would share DNS's mark).
+    let broken = [
+        ("hold # ééééé\n", "hold"),
+        (
+            "protocol CatchAll id 9001 category Custom\n  rule all\n    transport udp\n",
+            "expected a payload test",
+        ),
+        (
+            "protocol NotDns id 5 category Custom\n  rule r\n    u32@0 == 0x2112a442\n",
+            "expected an id no other protocol has",
+        ),
+    ];
+    for (text, why) in broken {
+        std::fs::write(sigs.path().join("zz-broken.sig"), text).expect("write");
+        lab.signal_and_wait(libc::SIGHUP, "reload refused; the running configuration");
+        let log = lab.log_text();
+        assert!(
+            log.contains(why),
+            "the refusal does not say `{why}`:\n{log}"
+        );
+        assert!(
+            lab.daemon
+                .as_mut()
+                .is_some_and(|c| c.try_wait().ok().flatten().is_none()),
+            "the daemon died on the reload of {text:?}:\n{log}"
+        );
+        inspection_resumes(&mut lab);
+    }
     let log = lab.stop_daemon();
-    assert_eq!(last_counter(&log, "stopping", "reloads_failed"), 1, "{log}");
+    assert_eq!(last_counter(&log, "stopping", "reloads_failed"), 3, "{log}");
     assert_eq!(last_counter(&log, "stopping", "reloads"), 0, "{log}");
 }
 

@@ -1,5 +1,6 @@
 //! `nfdpi run` and `nfdpi iptables` check every numeric option against its documented range
-//! before doing anything: exit 2 and a message naming the option and the range. No root needed.
+//! before doing anything: exit 2 and a message naming the option and the range. No root needed,
+//! except to run the signature loader as another user (that test skips without root).
 
 use std::process::Command;
 
@@ -96,4 +97,78 @@ fn the_ruleset_in_docs_live_md_is_what_nfdpi_prints() {
         )
         .collect();
     assert_eq!(block, printed);
+}
+
+/// Issue 10.7: the daemon reloads as its `--user`; a signature path that user may not look at
+/// is "permission denied" with the path and the uid, not "no such file or directory", and a
+/// `.sig` file it may not read is an error naming the file, never silently left out. Runs the
+/// loader as uid 65534 with `setpriv` (needs root; skipped with a message otherwise).
+#[test]
+fn an_unreadable_signature_path_says_permission_denied_and_which_path() {
+    use std::os::unix::fs::PermissionsExt;
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 || Command::new("setpriv").arg("--version").output().is_err()
+    {
+        eprintln!("skipped: needs root and setpriv to run the loader as another user");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let as_nobody = |path: &std::path::Path| {
+        let out = Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", BIN])
+            .arg("check-signatures")
+            .arg(path)
+            .output()
+            .expect("setpriv");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // A directory the user cannot enter: the path under it cannot even be looked at.
+    let closed = dir.path().join("closed");
+    std::fs::create_dir(&closed).expect("mkdir");
+    let inner = closed.join("signatures");
+    std::fs::create_dir(&inner).expect("mkdir");
+    std::fs::write(
+        inner.join("a.sig"),
+        "protocol A id 9001 category Custom\n  rule r\n    u32@0 == 0x2112a442\n",
+    )
+    .expect("write");
+    std::fs::set_permissions(&closed, std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    let (code, err) = as_nobody(&inner);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{}: permission denied (nfdpi runs as uid 65534)",
+            inner.display()
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("no such file"), "{err}");
+    // A readable directory with one unreadable file: that file is named, not skipped.
+    let open = dir.path().join("open");
+    std::fs::create_dir(&open).expect("mkdir");
+    std::fs::write(
+        open.join("a.sig"),
+        "protocol A id 9001 category Custom\n  rule r\n    u32@0 == 0x2112a442\n",
+    )
+    .expect("write");
+    std::fs::write(
+        open.join("b.sig"),
+        "protocol B id 9002 category Custom\n  rule r\n    u32@0 == 0x2112a443\n",
+    )
+    .expect("write");
+    std::fs::set_permissions(open.join("b.sig"), std::fs::Permissions::from_mode(0o600))
+        .expect("chmod");
+    let (code, err) = as_nobody(&open);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{}: permission denied",
+            open.join("b.sig").display()
+        )),
+        "{err}"
+    );
 }
