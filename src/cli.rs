@@ -394,7 +394,7 @@ pub struct RunArgs {
     /// Most capture files kept in DIR, oldest removed first (1-100000).
     #[arg(long, default_value_t = 16, requires = "capture_unknown", value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub capture_max_files: u32,
-    /// Most bytes of capture files kept in DIR, oldest removed first (1MiB-1TiB). A flow is
+    /// Most bytes of capture files kept in DIR, oldest removed first (1MiB-1024GiB). A flow is
     /// also not written when the file system would keep less than 5% free.
     #[arg(long, default_value = "64MiB", requires = "capture_unknown", value_parser = parse_capture_bytes)]
     pub capture_max_bytes: u64,
@@ -550,7 +550,7 @@ pub fn parse_capture_bytes(s: &str) -> Result<u64, String> {
     let n = parse_size(s)?;
     if !(1 << 20..=1 << 40).contains(&n) {
         return Err(format!(
-            "capture size `{s}` is {n} bytes; expected 1MiB to 1TiB"
+            "capture size `{s}` is {n} bytes; expected 1MiB to 1TiB (1024GiB)"
         ));
     }
     Ok(n)

@@ -844,6 +844,119 @@ mod tests {
         assert_budgeted(&udp6_behind(&[ah_long.clone(), ah_long], 1024));
     }
 
+    /// Collects the cut flows it is handed.
+    #[derive(Default)]
+    struct Collect(std::sync::Mutex<Vec<CutFlow>>);
+
+    impl CutSink for Collect {
+        fn cut(&self, flow: CutFlow) {
+            self.0.lock().unwrap().push(flow);
+        }
+    }
+
+    fn traced(packets: bool, max_flows: usize) -> (Engine, Arc<Collect>) {
+        let sink = Arc::new(Collect::default());
+        let tap = TapConfig { packets, max_flows };
+        (engine().with_cut_sink(sink.clone(), tap), sink)
+    }
+
+    #[test]
+    fn a_cut_flow_reaches_the_sink_with_its_counts_first_bytes_and_packets() {
+        let (e, sink) = traced(true, 10);
+        let a = udp([10, 0, 0, 1], 4000, [10, 0, 0, 2], 5000, 1024);
+        let reply = udp([10, 0, 0, 2], 5000, [10, 0, 0, 1], 4000, 100);
+        e.process_ip(&a, 1);
+        e.process_ip(&reply, 2);
+        for i in 0..9 {
+            e.process_ip(&a, 3 + i);
+        }
+        e.process_ip(&a, 50); // after the cut: not kept, not handed over again
+        let cut = sink.0.lock().unwrap().clone();
+        assert_eq!(cut.len(), 1);
+        let f = &cut[0];
+        assert_eq!((f.reason, f.transport), ("budget", "udp"));
+        assert_eq!(f.client.to_string(), "10.0.0.1:4000");
+        assert_eq!((f.packets, f.bytes), ([10, 1], [10 * 1024, 100]));
+        assert_eq!((f.decided_at_packet, f.first_seen, f.at), (11, 1, 11));
+        let t = f.tapped.as_ref().expect("kept");
+        assert_eq!(t.first[0].bytes(), &[0xA5; 32][..]);
+        assert_eq!(t.first[1].bytes(), &[0xA5; 32][..]);
+        let kept: Vec<usize> = t.packets().map(|(_, p)| p.len()).collect();
+        assert_eq!(kept.len(), 11, "up to the packet that crossed the budget");
+        assert_eq!((kept[0], kept[1]), (1024, 100));
+        let s = e.stats().snapshot();
+        assert_eq!((s.flows_cut, s.flows_denied, s.tap_skipped), (1, 0, 0));
+        let d = e.decided_by_protocol();
+        assert_eq!(d.get(&("Unknown".to_string(), "drop")), Some(&1));
+    }
+
+    #[test]
+    fn the_tap_cap_skips_and_counts_and_ended_flows_leave_it() {
+        let (e, sink) = traced(false, 1);
+        let small = |port| udp([10, 0, 0, 1], port, [10, 0, 0, 2], 53, 100);
+        e.process_ip(&small(1), 0); // kept
+        let big = udp([10, 0, 0, 1], 2, [10, 0, 0, 2], 53, 6000);
+        e.process_ip(&big, 0); // over the cap: not kept
+        e.process_ip(&big, 1); // cut
+        let cut = sink.0.lock().unwrap().clone();
+        assert_eq!(cut.len(), 1);
+        assert!(cut[0].tapped.is_none());
+        assert_eq!(e.stats().snapshot().tap_skipped, 1);
+        let mut out = Vec::new();
+        e.drain(&mut out);
+        assert_eq!(
+            e.tap.as_ref().map(|t| t.len()),
+            Some(0),
+            "ended flows leave the tap"
+        );
+    }
+
+    /// A flow identified as a protocol the policy drops is cut by policy: counted apart from
+    /// budget cuts, tallied under its protocol, and handed to the sink with its name.
+    #[test]
+    fn a_denied_protocol_is_cut_by_policy_and_tallied_by_name() {
+        let src = "protocol Blocked id 77 category Custom\n  rule a\n    port 9\n\nprotocol Fine id 78 category Custom\n  rule b\n    port 10\n";
+        let sigs = Arc::new(SignatureSet::from_sources(&[("t.sig", src)]).expect("set"));
+        let cfg = EngineConfig {
+            policy: Policy {
+                deny: vec!["Blocked".into()],
+                allow: vec!["Fine".into()],
+                ..Policy::default()
+            },
+            ..Default::default()
+        };
+        let sink = Arc::new(Collect::default());
+        let tap = TapConfig {
+            packets: false,
+            max_flows: 10,
+        };
+        let e = Engine::new(cfg, sigs).with_cut_sink(sink.clone(), tap);
+        assert_eq!(
+            e.process_ip(&udp([10, 0, 0, 1], 1, [10, 0, 0, 2], 9, 60), 0)
+                .verdict,
+            Verdict::Drop
+        );
+        e.process_ip(&udp([10, 0, 0, 1], 2, [10, 0, 0, 2], 10, 60), 0);
+        let cut = sink.0.lock().unwrap().clone();
+        assert_eq!(cut.len(), 1);
+        assert_eq!(cut[0].reason, "policy");
+        assert_eq!(
+            cut[0].label.as_ref().map(|l| l.protocol.as_str()),
+            Some("Blocked")
+        );
+        let s = e.stats().snapshot();
+        assert_eq!((s.flows_cut, s.flows_denied, s.flows_identified), (0, 1, 2));
+        let d = e.decided_by_protocol();
+        assert_eq!(d.get(&("Blocked".to_string(), "drop")), Some(&1));
+        assert_eq!(d.get(&("Fine".to_string(), "accept")), Some(&1));
+        assert_eq!(d.len(), 2);
+        assert_eq!(
+            e.tap.as_ref().map(|t| t.len()),
+            Some(0),
+            "accepted flows leave the tap"
+        );
+    }
+
     proptest! {
         #[test]
         fn arbitrary_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..200), link in 0usize..LinkType::ALL.len()) {

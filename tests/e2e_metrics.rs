@@ -143,7 +143,7 @@ fn live_metrics_move_by_the_traffic() {
         return;
     }
     let skype = client_payloads("skype.pcap", "192.168.1.34:13021", "76.185.207.12:45493");
-    let mut lab = Lab::new("met1");
+    let mut lab = Lab::new("mx1");
     lab.install_rules(&[]);
     lab.start_daemon(&["--metrics".into(), format!("127.0.0.1:{PORT}")]);
     let before = scrape(&lab, "127.0.0.1");
@@ -248,7 +248,7 @@ fn live_daemon_listens_on_nothing_without_metrics_and_loopback_only_unless_told(
     if !gate("live_daemon_listens_on_nothing_without_metrics_and_loopback_only_unless_told") {
         return;
     }
-    let mut lab = Lab::new("met2");
+    let mut lab = Lab::new("mx2");
     lab.install_rules(&[]);
     lab.start_daemon(&["--no-signatures".into()]);
     assert_eq!(daemon_inet_sockets(lab.daemon_pid()), vec![]);
@@ -322,7 +322,7 @@ fn live_cut_flow_is_logged_and_captured_for_classify() {
     if !gate("live_cut_flow_is_logged_and_captured_for_classify") {
         return;
     }
-    let mut lab = Lab::new("met3");
+    let mut lab = Lab::new("mx3");
     lab.install_rules(&[]);
     // A parent the daemon's user can traverse; the directory itself is created by the daemon.
     let parent = tempfile::tempdir().expect("tempdir");
@@ -423,7 +423,7 @@ fn live_capture_stays_within_its_bounds_under_a_flood_of_cut_flows() {
     }
     const MAX_BYTES: u64 = 1 << 20;
     const FLOWS: u16 = 600;
-    let mut lab = Lab::new("met4");
+    let mut lab = Lab::new("mx4");
     lab.install_rules(&[]);
     let dir = lab._dir.path().join("flood");
     lab.start_daemon(&[
