@@ -460,6 +460,14 @@ fn check_config(args: cli::CheckConfigArgs) -> ExitCode {
         Ok(c) => c,
         Err(errors) => return config_refused(&errors),
     };
+    // What `run` refuses before it binds anything, refused here too.
+    if let Some(addr) = run
+        .metrics
+        .filter(|a| !a.ip().is_loopback() && !run.metrics_allow_remote)
+    {
+        let e = nfdpi::metrics::MetricsError::NotLoopback(addr).to_string();
+        return config_refused(&[ConfigError::Options(e)]);
+    }
     let file = parsed.origin.file();
     let keys: Vec<String> = file.map(|f| f.keys().collect()).unwrap_or_default();
     let p = &cfg.policy;

@@ -121,3 +121,29 @@ fn the_ruleset_in_docs_live_md_is_what_nfdpi_prints() {
         .collect();
     assert_eq!(block, printed);
 }
+
+/// A configuration file is refused by `check-config` for a non-loopback `metrics` exactly as
+/// `run` refuses it, and accepted with `metrics-allow-remote = true`.
+#[test]
+fn check_config_refuses_a_remote_metrics_address_unless_allowed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("nfdpi.toml");
+    let path = file.to_str().expect("utf-8 path");
+    std::fs::write(&file, "metrics = \"0.0.0.0:9464\"\n").expect("write");
+    let (code, err) = nfdpi(&["check-config", path]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("--metrics 0.0.0.0:9464: not a loopback address"),
+        "{err}"
+    );
+    std::fs::write(
+        &file,
+        "metrics = \"0.0.0.0:9464\"\nmetrics-allow-remote = true\n",
+    )
+    .expect("write");
+    let (code, err) = nfdpi(&["check-config", path]);
+    assert_eq!(code, Some(0), "{err}");
+    std::fs::write(&file, "metrics = \"127.0.0.1:9464\"\n").expect("write");
+    let (code, err) = nfdpi(&["check-config", path]);
+    assert_eq!(code, Some(0), "{err}");
+}
