@@ -63,6 +63,10 @@ pub struct Cli {
     /// Log level (error, warn, info, debug, trace); RUST_LOG overrides it.
     #[arg(long, global = true, default_value = "info")]
     pub log_level: String,
+    /// Log format on standard error: `text`, or `json` (one object per line, fields at the top
+    /// level, for log shippers).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -234,6 +238,12 @@ pub enum Action {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OnOverflow {
     Accept,
     Drop,
@@ -266,6 +276,11 @@ pub struct ClassifyArgs {
     /// capture is read by one thread). The output is identical for any count.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub threads: u16,
+    /// Also write the run's metrics (the families of `run --metrics` that apply offline) to
+    /// this file, once at the end, in the Prometheus text format (e.g. for node_exporter's
+    /// textfile collector).
+    #[arg(long, value_name = "FILE")]
+    pub metrics_file: Option<PathBuf>,
     #[command(flatten)]
     pub policy: PolicyArgs,
 }
@@ -359,6 +374,35 @@ pub struct RunArgs {
     /// Switch to this user after binding, keeping only CAP_NET_ADMIN.
     #[arg(long)]
     pub user: Option<String>,
+    /// Serve Prometheus metrics at http://ADDR/metrics (GET only, nothing else). Off by
+    /// default; give a loopback address such as 127.0.0.1:9464. Any other address is refused
+    /// (exit 2) unless --metrics-allow-remote is given too: the endpoint has no authentication.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics: Option<std::net::SocketAddr>,
+    /// Allow --metrics to listen on a non-loopback address.
+    #[arg(long, requires = "metrics")]
+    pub metrics_allow_remote: bool,
+    /// Cut-flow log lines per second (info level, one per cut flow, with a burst of as many);
+    /// flows beyond it are counted in the next line's `suppressed`. 0 turns the lines off
+    /// (0-10000).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(0..=10_000))]
+    pub cut_log_rate: u32,
+    /// Write the packets of cut flows (up to the one that cut them) to rotating pcap files in
+    /// DIR (created if missing), for `nfdpi classify DIR/*.pcap`.
+    #[arg(long, value_name = "DIR")]
+    pub capture_unknown: Option<PathBuf>,
+    /// Most capture files kept in DIR, oldest removed first (1-100000).
+    #[arg(long, default_value_t = 16, requires = "capture_unknown", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub capture_max_files: u32,
+    /// Most bytes of capture files kept in DIR, oldest removed first (1MiB-1024GiB). A flow is
+    /// also not written when the file system would keep less than 5% free.
+    #[arg(long, default_value = "64MiB", requires = "capture_unknown", value_parser = parse_capture_bytes)]
+    pub capture_max_bytes: u64,
+    /// Most pending flows whose packets are kept at once for --capture-unknown (1-1000000);
+    /// each costs up to --budget plus one packet of memory. Flows beyond it are not captured
+    /// (counted as nfdpi_tap_skipped_flows_total).
+    #[arg(long, default_value_t = 1024, requires = "capture_unknown", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub capture_max_pending: u64,
     #[command(flatten)]
     pub policy: PolicyArgs,
 }
@@ -496,6 +540,17 @@ pub fn parse_socket_buffer(s: &str) -> Result<u64, String> {
     if n != 0 && !(MIN_SOCKET_BUFFER..=MAX_SOCKET_BUFFER).contains(&n) {
         return Err(format!(
             "socket buffer `{s}` is {n} bytes; expected 64KiB to 256MiB, or 0 for the kernel's default"
+        ));
+    }
+    Ok(n)
+}
+
+/// Parse `--capture-max-bytes`: a size from 1MiB to 1TiB.
+pub fn parse_capture_bytes(s: &str) -> Result<u64, String> {
+    let n = parse_size(s)?;
+    if !(1 << 20..=1 << 40).contains(&n) {
+        return Err(format!(
+            "capture size `{s}` is {n} bytes; expected 1MiB to 1TiB (1024GiB)"
         ));
     }
     Ok(n)

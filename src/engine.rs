@@ -2,6 +2,7 @@
 //! and offline replay call. It parses, keys, tracks, matches and applies the policy; it never
 //! fails and never panics on packet bytes. It owns no sockets, files or threads.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
@@ -11,11 +12,13 @@ use arc_swap::ArcSwap;
 use crate::flow::frag::{FragId, FragTable};
 use crate::flow::key::Side;
 use crate::flow::table::Access;
+pub use crate::flow::tap::{FirstBytes, TapConfig, Tapped};
+use crate::flow::tap::{Tap, TapPacket};
 use crate::flow::{Decision, DecisionReason, FlowKey, FlowState, FlowTable, TableConfig};
 use crate::packet::{Direction, Packet, ParseError};
 use crate::signature::matcher::{self, Ctx, Outcome};
-pub use crate::signature::SignatureSet;
-use crate::stats::Stats;
+pub use crate::signature::{Label, SignatureSet};
+use crate::stats::{ProtocolTally, Stats};
 
 pub use crate::packet::LinkType;
 pub use crate::policy::{MarkLayout, Policy, Verdict};
@@ -71,11 +74,7 @@ pub struct FlowRecord {
 
 impl FlowRecord {
     fn new(key: &FlowKey, st: &FlowState, inspected: bool) -> Self {
-        let transport = match key.proto() {
-            crate::packet::UDP => "udp",
-            crate::packet::TCP => "tcp",
-            _ => "other",
-        };
+        let transport = transport_name(key.proto());
         let (verdict, decided) = match st.decision {
             Decision::Pending if !inspected => ("uninspected", false),
             Decision::Pending => ("pending", false),
@@ -94,7 +93,7 @@ impl FlowRecord {
             signature: st.label.as_ref().map(|l| l.location.clone()),
             verdict,
             decided_at_packet: decided.then_some(st.decided_at_packet),
-            decided_at_bytes: decided.then_some(st.decided_at_bytes),
+            decided_at_bytes: decided.then_some(u64::from(st.decided_at_bytes)),
             packets: u64::from(st.total_packets()),
             bytes: st.total_bytes(),
             dropped_packets: u64::from(st.dropped_packets),
@@ -104,6 +103,45 @@ impl FlowRecord {
     }
 }
 
+/// `udp`, `tcp` or `other`.
+fn transport_name(proto: u8) -> &'static str {
+    match proto {
+        crate::packet::UDP => "udp",
+        crate::packet::TCP => "tcp",
+        _ => "other",
+    }
+}
+
+/// A flow the engine just decided to drop, as handed to a [`CutSink`].
+#[derive(Clone, Debug)]
+pub struct CutFlow {
+    /// `udp` or `tcp`.
+    pub transport: &'static str,
+    /// The endpoint that sent the first packet, and the other.
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+    /// `budget`, or `policy` (identified as a protocol the policy drops).
+    pub reason: &'static str,
+    /// The protocol the flow was named, when it was named but not accepted.
+    pub label: Option<Arc<Label>>,
+    /// Packets and IP bytes client→server and server→client, the deciding packet included.
+    pub packets: [u32; 2],
+    pub bytes: [u64; 2],
+    /// 1-based number of the packet that decided the flow.
+    pub decided_at_packet: u32,
+    /// Times of the first packet and of the deciding one, nanoseconds since the epoch.
+    pub first_seen: u64,
+    pub at: u64,
+    /// What the tap kept of the flow (`None` when it is off or was full).
+    pub tapped: Option<Tapped>,
+}
+
+/// Where cut flows go (the daemon's cut-flow log and capture). Called while the flow's table
+/// entry is held, so it must return at once: hand the flow over, never block or write.
+pub trait CutSink: Send + Sync {
+    fn cut(&self, flow: CutFlow);
+}
+
 /// The classifier. Shared by reference between threads.
 pub struct Engine {
     table: FlowTable,
@@ -111,7 +149,22 @@ pub struct Engine {
     sigs: ArcSwap<SignatureSet>,
     policy: ArcSwap<Policy>,
     stats: Stats,
+    /// Flows decided, by protocol id and verdict.
+    decided: ProtocolTally,
     decapsulate: bool,
+    tap: Option<Tap>,
+    sink: Option<Arc<dyn CutSink>>,
+}
+
+/// One packet arriving at its flow.
+struct Arrival<'p, 'a> {
+    key: FlowKey,
+    ip_len: u32,
+    now: u64,
+    /// `None` for a non-first fragment (bytes count, nothing to match).
+    pkt: Option<&'p Packet<'a>>,
+    /// The whole packet, IP header first (live only).
+    raw: Option<&'p [u8]>,
 }
 
 impl Engine {
@@ -122,8 +175,44 @@ impl Engine {
             sigs: ArcSwap::new(sigs),
             policy: ArcSwap::from_pointee(cfg.policy),
             stats: Stats::default(),
+            decided: ProtocolTally::default(),
             decapsulate: cfg.decapsulate,
+            tap: None,
+            sink: None,
         }
+    }
+
+    /// Hand every cut flow to `sink`, with what `tap` keeps of pending flows.
+    pub fn with_cut_sink(mut self, sink: Arc<dyn CutSink>, tap: TapConfig) -> Self {
+        self.sink = Some(sink);
+        self.tap = Some(Tap::new(tap));
+        self
+    }
+
+    /// Flows decided so far, by (protocol name, `accept`|`drop`); `Unknown` for flows cut
+    /// unidentified. Ids the loaded set no longer names (after a reload) show as `id N`.
+    pub fn decided_by_protocol(&self) -> BTreeMap<(String, &'static str), u64> {
+        let sigs = self.sigs.load();
+        let mut out = BTreeMap::new();
+        for (id, acc, drp) in self.decided.snapshot() {
+            let name = match sigs.labels.iter().find(|l| l.id == id) {
+                Some(l) => l.protocol.clone(),
+                None if id == 0 => "Unknown".to_string(),
+                None if id == u16::MAX => "other".to_string(),
+                None => format!("id {id}"),
+            };
+            for (verdict, n) in [("accept", acc), ("drop", drp)] {
+                if n > 0 {
+                    *out.entry((name.clone(), verdict)).or_default() += n;
+                }
+            }
+        }
+        out
+    }
+
+    /// The flow table's cap.
+    pub fn max_flows(&self) -> usize {
+        self.table.config().max_flows
     }
 
     pub fn stats(&self) -> &Stats {
@@ -160,15 +249,20 @@ impl Engine {
     /// Classify one captured frame starting with `link`'s header, seen at `now` (nanoseconds
     /// since the epoch).
     pub fn process(&self, link: LinkType, data: &[u8], now: u64) -> PacketVerdict {
-        self.process_parsed(Packet::from_link(link, data), now)
+        self.process_parsed(Packet::from_link(link, data), None, now)
     }
 
     /// Classify one packet that starts with its IP header (as NFQUEUE delivers it).
     pub fn process_ip(&self, data: &[u8], now: u64) -> PacketVerdict {
-        self.process_parsed(Packet::from_ip(data), now)
+        self.process_parsed(Packet::from_ip(data), Some(data), now)
     }
 
-    fn process_parsed(&self, parsed: Result<Packet<'_>, ParseError>, now: u64) -> PacketVerdict {
+    fn process_parsed(
+        &self,
+        parsed: Result<Packet<'_>, ParseError>,
+        raw: Option<&[u8]>,
+        now: u64,
+    ) -> PacketVerdict {
         let s = &self.stats;
         s.packets.fetch_add(1, Relaxed);
         let pkt = match parsed {
@@ -208,16 +302,21 @@ impl Engine {
                     id: f.id,
                 };
                 if f.offset == 0 {
-                    self.first_fragment(&pkt, id, now)
+                    self.first_fragment(&pkt, raw, id, now)
                 } else {
-                    self.later_fragment(&pkt, id, now)
+                    self.later_fragment(&pkt, raw, id, now)
                 }
             }
             None => {
                 let (key, side) = FlowKey::of(&pkt);
-                self.on_flow(key, side, now, |st, dir| {
-                    self.step(st, dir, pkt.ip_len, now, Some(&pkt))
-                })
+                let a = Arrival {
+                    key,
+                    ip_len: pkt.ip_len,
+                    now,
+                    pkt: Some(&pkt),
+                    raw,
+                };
+                self.on_flow(key, side, now, |st, dir| self.step(st, dir, &a))
             }
         };
         self.count(v)
@@ -238,7 +337,13 @@ impl Engine {
         })
     }
 
-    fn first_fragment(&self, pkt: &Packet<'_>, id: FragId, now: u64) -> PacketVerdict {
+    fn first_fragment(
+        &self,
+        pkt: &Packet<'_>,
+        raw: Option<&[u8]>,
+        id: FragId,
+        now: u64,
+    ) -> PacketVerdict {
         let (key, side) = FlowKey::of(pkt);
         let Some(frag) = pkt.frag else {
             return self.undecided(Verdict::Accept);
@@ -250,13 +355,30 @@ impl Engine {
                 let i = dir as usize;
                 st.packets[i] = st.packets[i].saturating_add(waiting.packets);
                 st.bytes = st.bytes.saturating_add(waiting.bytes);
+                if dir == Direction::ToClient {
+                    let b = u32::try_from(waiting.bytes).unwrap_or(u32::MAX);
+                    st.bytes_to_client = st.bytes_to_client.saturating_add(b);
+                }
                 st.first_seen = st.first_seen.min(waiting.first_seen);
             }
-            self.step(st, dir, pkt.ip_len, now, Some(pkt))
+            let a = Arrival {
+                key,
+                ip_len: pkt.ip_len,
+                now,
+                pkt: Some(pkt),
+                raw,
+            };
+            self.step(st, dir, &a)
         })
     }
 
-    fn later_fragment(&self, pkt: &Packet<'_>, id: FragId, now: u64) -> PacketVerdict {
+    fn later_fragment(
+        &self,
+        pkt: &Packet<'_>,
+        raw: Option<&[u8]>,
+        id: FragId,
+        now: u64,
+    ) -> PacketVerdict {
         let Some(frag) = pkt.frag else {
             return self.undecided(Verdict::Accept);
         };
@@ -265,7 +387,14 @@ impl Engine {
                 .table
                 .with_existing(&key, |st| {
                     let dir = st.direction(side);
-                    self.step(st, dir, pkt.ip_len, now, None)
+                    let a = Arrival {
+                        key,
+                        ip_len: pkt.ip_len,
+                        now,
+                        pkt: None,
+                        raw,
+                    };
+                    self.step(st, dir, &a)
                 })
                 .unwrap_or_else(|| self.undecided(Verdict::Accept)),
             // Kept until its first fragment arrives; it passes meanwhile, as the flow would.
@@ -303,25 +432,18 @@ impl Engine {
     }
 
     /// One packet of a tracked flow: count it, match it while the flow is undecided, apply the
-    /// budget, and give the packet its flow's verdict. `pkt` is `None` for a non-first fragment
-    /// (bytes count, nothing to match).
-    fn step(
-        &self,
-        st: &mut FlowState,
-        dir: Direction,
-        ip_len: u32,
-        now: u64,
-        pkt: Option<&Packet<'_>>,
-    ) -> PacketVerdict {
+    /// budget, and give the packet its flow's verdict.
+    fn step(&self, st: &mut FlowState, dir: Direction, a: &Arrival<'_, '_>) -> PacketVerdict {
         let ctx = Ctx {
             dir,
             index: st.total_packets(),
             index_in_dir: st.packets[dir as usize],
         };
-        st.count(dir, ip_len, now);
+        st.count(dir, a.ip_len, a.now);
         let policy = self.policy.load();
         if st.decision == Decision::Pending {
-            if let (true, Some(pkt)) = (st.matching, pkt) {
+            self.tap_packet(st, &ctx, a);
+            if let (true, Some(pkt)) = (st.matching, a.pkt) {
                 let sigs = self.sigs.load();
                 match matcher::inspect(&sigs, pkt, &ctx, &mut st.progress) {
                     Outcome::Matched(label) => self.identify(st, label, &policy),
@@ -333,11 +455,11 @@ impl Engine {
                 let sigs = self.sigs.load();
                 match matcher::settle(&sigs, &st.progress) {
                     Some(label) => self.identify(st, label, &policy),
-                    None => {
-                        st.decide(Decision::Drop(DecisionReason::Budget));
-                        self.stats.flows_cut.fetch_add(1, Relaxed);
-                    }
+                    None => st.decide(Decision::Drop(DecisionReason::Budget)),
                 }
+            }
+            if st.decision != Decision::Pending {
+                self.decided(st, a);
             }
         }
         let verdict = policy.verdict(st.decision);
@@ -356,6 +478,70 @@ impl Engine {
         st.decide(policy.on_identified(label));
         st.label = Some(Arc::clone(label));
         self.stats.flows_identified.fetch_add(1, Relaxed);
+    }
+
+    /// Hand a pending flow's packet to the tap, when it is on.
+    fn tap_packet(&self, st: &FlowState, ctx: &Ctx, a: &Arrival<'_, '_>) {
+        if let Some(tap) = &self.tap {
+            let p = TapPacket {
+                dir: ctx.dir,
+                index: ctx.index,
+                index_in_dir: ctx.index_in_dir,
+                payload: a.pkt.map_or(&[], |p| p.payload),
+                raw: a.raw,
+                now: a.now,
+                first_seen: st.first_seen,
+            };
+            tap.record(&a.key, &p);
+        }
+    }
+
+    /// The packet just counted decided its flow: count the decision, and hand a cut flow to
+    /// the sink (a flow accepted leaves the tap).
+    fn decided(&self, st: &FlowState, a: &Arrival<'_, '_>) {
+        let id = st.label.as_ref().map_or(0, |l| l.id);
+        let reason = match st.decision {
+            Decision::Drop(r) => r,
+            _ => {
+                self.decided.add(id, true);
+                if let Some(tap) = &self.tap {
+                    tap.forget(&a.key, st.first_seen);
+                }
+                return;
+            }
+        };
+        self.decided.add(id, false);
+        let counter = match reason {
+            DecisionReason::Budget => &self.stats.flows_cut,
+            DecisionReason::Identified => &self.stats.flows_denied,
+        };
+        counter.fetch_add(1, Relaxed);
+        if let Some(sink) = &self.sink {
+            sink.cut(self.cut_flow(st, a, reason));
+        }
+    }
+
+    fn cut_flow(&self, st: &FlowState, a: &Arrival<'_, '_>, reason: DecisionReason) -> CutFlow {
+        let tapped = self
+            .tap
+            .as_ref()
+            .and_then(|t| t.take(&a.key, st.first_seen));
+        if self.tap.is_some() && tapped.is_none() {
+            self.stats.tap_skipped.fetch_add(1, Relaxed);
+        }
+        CutFlow {
+            transport: transport_name(a.key.proto()),
+            client: a.key.endpoint(st.client),
+            server: a.key.endpoint(st.client.other()),
+            reason: reason.cut_reason(),
+            label: st.label.clone(),
+            packets: st.packets,
+            bytes: st.bytes_each_way(),
+            decided_at_packet: st.decided_at_packet,
+            first_seen: st.first_seen,
+            at: a.now,
+            tapped,
+        }
     }
 
     fn undecided(&self, verdict: Verdict) -> PacketVerdict {
@@ -405,6 +591,9 @@ impl Engine {
             .fetch_add(flows.len() as u64, Relaxed);
         let sigs = self.sigs.load();
         out.extend(flows.into_iter().map(|(k, mut st)| {
+            if let (Some(tap), Decision::Pending) = (&self.tap, st.decision) {
+                tap.forget(&k, st.first_seen);
+            }
             // A flow that ended while the matcher held a provisional match is named by it (its
             // verdict stays pending: no packet was decided by it).
             if st.label.is_none() && st.decision == Decision::Pending {
@@ -653,6 +842,119 @@ mod tests {
         assert_budgeted(&udp6_behind(&[ah], 1024));
         let ah_long = (51, vec![0, 1, 0, 0, 0, 0, 0, 1, 9, 9, 9, 9]);
         assert_budgeted(&udp6_behind(&[ah_long.clone(), ah_long], 1024));
+    }
+
+    /// Collects the cut flows it is handed.
+    #[derive(Default)]
+    struct Collect(std::sync::Mutex<Vec<CutFlow>>);
+
+    impl CutSink for Collect {
+        fn cut(&self, flow: CutFlow) {
+            self.0.lock().unwrap().push(flow);
+        }
+    }
+
+    fn traced(packets: bool, max_flows: usize) -> (Engine, Arc<Collect>) {
+        let sink = Arc::new(Collect::default());
+        let tap = TapConfig { packets, max_flows };
+        (engine().with_cut_sink(sink.clone(), tap), sink)
+    }
+
+    #[test]
+    fn a_cut_flow_reaches_the_sink_with_its_counts_first_bytes_and_packets() {
+        let (e, sink) = traced(true, 10);
+        let a = udp([10, 0, 0, 1], 4000, [10, 0, 0, 2], 5000, 1024);
+        let reply = udp([10, 0, 0, 2], 5000, [10, 0, 0, 1], 4000, 100);
+        e.process_ip(&a, 1);
+        e.process_ip(&reply, 2);
+        for i in 0..9 {
+            e.process_ip(&a, 3 + i);
+        }
+        e.process_ip(&a, 50); // after the cut: not kept, not handed over again
+        let cut = sink.0.lock().unwrap().clone();
+        assert_eq!(cut.len(), 1);
+        let f = &cut[0];
+        assert_eq!((f.reason, f.transport), ("budget", "udp"));
+        assert_eq!(f.client.to_string(), "10.0.0.1:4000");
+        assert_eq!((f.packets, f.bytes), ([10, 1], [10 * 1024, 100]));
+        assert_eq!((f.decided_at_packet, f.first_seen, f.at), (11, 1, 11));
+        let t = f.tapped.as_ref().expect("kept");
+        assert_eq!(t.first[0].bytes(), &[0xA5; 32][..]);
+        assert_eq!(t.first[1].bytes(), &[0xA5; 32][..]);
+        let kept: Vec<usize> = t.packets().map(|(_, p)| p.len()).collect();
+        assert_eq!(kept.len(), 11, "up to the packet that crossed the budget");
+        assert_eq!((kept[0], kept[1]), (1024, 100));
+        let s = e.stats().snapshot();
+        assert_eq!((s.flows_cut, s.flows_denied, s.tap_skipped), (1, 0, 0));
+        let d = e.decided_by_protocol();
+        assert_eq!(d.get(&("Unknown".to_string(), "drop")), Some(&1));
+    }
+
+    #[test]
+    fn the_tap_cap_skips_and_counts_and_ended_flows_leave_it() {
+        let (e, sink) = traced(false, 1);
+        let small = |port| udp([10, 0, 0, 1], port, [10, 0, 0, 2], 53, 100);
+        e.process_ip(&small(1), 0); // kept
+        let big = udp([10, 0, 0, 1], 2, [10, 0, 0, 2], 53, 6000);
+        e.process_ip(&big, 0); // over the cap: not kept
+        e.process_ip(&big, 1); // cut
+        let cut = sink.0.lock().unwrap().clone();
+        assert_eq!(cut.len(), 1);
+        assert!(cut[0].tapped.is_none());
+        assert_eq!(e.stats().snapshot().tap_skipped, 1);
+        let mut out = Vec::new();
+        e.drain(&mut out);
+        assert_eq!(
+            e.tap.as_ref().map(|t| t.len()),
+            Some(0),
+            "ended flows leave the tap"
+        );
+    }
+
+    /// A flow identified as a protocol the policy drops is cut by policy: counted apart from
+    /// budget cuts, tallied under its protocol, and handed to the sink with its name.
+    #[test]
+    fn a_denied_protocol_is_cut_by_policy_and_tallied_by_name() {
+        let src = "protocol Blocked id 77 category Custom\n  rule a\n    port 9\n\nprotocol Fine id 78 category Custom\n  rule b\n    port 10\n";
+        let sigs = Arc::new(SignatureSet::from_sources(&[("t.sig", src)]).expect("set"));
+        let cfg = EngineConfig {
+            policy: Policy {
+                deny: vec!["Blocked".into()],
+                allow: vec!["Fine".into()],
+                ..Policy::default()
+            },
+            ..Default::default()
+        };
+        let sink = Arc::new(Collect::default());
+        let tap = TapConfig {
+            packets: false,
+            max_flows: 10,
+        };
+        let e = Engine::new(cfg, sigs).with_cut_sink(sink.clone(), tap);
+        assert_eq!(
+            e.process_ip(&udp([10, 0, 0, 1], 1, [10, 0, 0, 2], 9, 60), 0)
+                .verdict,
+            Verdict::Drop
+        );
+        e.process_ip(&udp([10, 0, 0, 1], 2, [10, 0, 0, 2], 10, 60), 0);
+        let cut = sink.0.lock().unwrap().clone();
+        assert_eq!(cut.len(), 1);
+        assert_eq!(cut[0].reason, "policy");
+        assert_eq!(
+            cut[0].label.as_ref().map(|l| l.protocol.as_str()),
+            Some("Blocked")
+        );
+        let s = e.stats().snapshot();
+        assert_eq!((s.flows_cut, s.flows_denied, s.flows_identified), (0, 1, 2));
+        let d = e.decided_by_protocol();
+        assert_eq!(d.get(&("Blocked".to_string(), "drop")), Some(&1));
+        assert_eq!(d.get(&("Fine".to_string(), "accept")), Some(&1));
+        assert_eq!(d.len(), 2);
+        assert_eq!(
+            e.tap.as_ref().map(|t| t.len()),
+            Some(0),
+            "accepted flows leave the tap"
+        );
     }
 
     proptest! {

@@ -4,6 +4,7 @@
 //! [`signature`] matcher → [`policy`] verdict and mark → sink (nfq verdict | [`report`]).
 //! [`engine::Engine::process`] is the one entry both modes call.
 
+pub mod capture;
 pub mod cli;
 pub mod config;
 pub mod engine;
@@ -11,6 +12,7 @@ pub mod flow;
 pub mod generate;
 pub mod install;
 pub mod iptables;
+pub mod metrics;
 pub mod nfqueue;
 pub mod packet;
 pub mod policy;
@@ -19,3 +21,4 @@ pub mod replay;
 pub mod report;
 pub mod signature;
 pub mod stats;
+pub mod trace;

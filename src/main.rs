@@ -6,14 +6,16 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use nfdpi::capture;
 use nfdpi::cli::{self, Command};
 use nfdpi::config::{self, ConfigError, Origin, ParseFailure};
-use nfdpi::engine::{self, Engine, EngineConfig, MarkLayout};
+use nfdpi::engine::{self, Engine, EngineConfig, MarkLayout, TapConfig};
 use nfdpi::iptables::{self as rules, Hook, RulesetConfig};
 use nfdpi::nfqueue::{self, RunConfig, VerdictMode};
 use nfdpi::replay::{self, CaptureError};
 use nfdpi::report::{self, Format, Report};
 use nfdpi::signature::SignatureSet;
+use nfdpi::trace::{TraceConfig, Tracer};
 
 /// Exit code for usage, configuration, signature and bad-input errors.
 const EXIT_USAGE: u8 = 2;
@@ -31,7 +33,7 @@ fn main() -> ExitCode {
         }
         Err(ParseFailure::Config(errors)) => return config_refused(&errors),
     };
-    init_tracing(&parsed.cli.log_level);
+    init_tracing(&parsed.cli.log_level, parsed.cli.log_format);
     let origin = parsed.origin;
     match parsed.cli.command {
         Command::Classify(args) => classify(args, &origin),
@@ -56,16 +58,24 @@ fn config_refused(errors: &[ConfigError]) -> ExitCode {
     ExitCode::from(EXIT_USAGE)
 }
 
-fn init_tracing(level: &str) {
+fn init_tracing(level: &str, format: cli::LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .or_else(|_| tracing_subscriber::EnvFilter::try_new(level))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
+    let b = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(io::stderr)
-        .with_ansi(io::stderr().is_terminal())
-        .with_target(false)
-        .init();
+        .with_target(false);
+    match format {
+        cli::LogFormat::Text => b.with_ansi(io::stderr().is_terminal()).init(),
+        // One object per line, the event's fields beside timestamp, level and message.
+        cli::LogFormat::Json => b
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .init(),
+    }
 }
 
 /// Load the signature set the options name (the shipped set and `--signatures-add`, or exactly
@@ -147,6 +157,12 @@ fn classify(args: cli::ClassifyArgs, origin: &Origin) -> ExitCode {
     let summary = report.summary().clone();
     if let Err(e) = report.finish(args.summary) {
         return sink_error(e);
+    }
+    if let Some(path) = &args.metrics_file {
+        if let Err(e) = write_metrics_file(path, &summary, cfg.table.max_flows) {
+            eprintln!("nfdpi: --metrics-file {}: {e}", path.display());
+            return ExitCode::from(EXIT_RUNTIME);
+        }
     }
     if format == Format::Jsonl && !args.summary {
         let _ = Report::<io::Stderr>::write_summary_text(&summary, io::stderr().lock());
@@ -340,6 +356,7 @@ fn capture_done<W: Write>(
     match result {
         Ok(summary) => {
             report.summary_mut().add_counters(&summary.stats);
+            report.summary_mut().add_decided(&summary.decided);
             for w in &summary.warnings {
                 eprintln!("nfdpi: warning: {}: {w}", path.display());
             }
@@ -357,6 +374,22 @@ fn capture_done<W: Write>(
         }
     }
     Ok(())
+}
+
+/// `classify --metrics-file`: the engine families, written to a temporary file beside `path`
+/// and renamed over it, so a collector never reads half a file.
+fn write_metrics_file(path: &Path, summary: &report::Summary, max_flows: usize) -> io::Result<()> {
+    let scrape = nfdpi::stats::Scrape {
+        engine: summary.engine_counters(),
+        decided: summary.decided.clone(),
+        flows_tracked: 0,
+        flows_max: max_flows as u64,
+        ..Default::default()
+    };
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    std::fs::write(&tmp, nfdpi::stats::render(&scrape))?;
+    std::fs::rename(&tmp, path)
 }
 
 /// Standard output failed: a closed pipe (`| head`) is not an error; anything else is.
@@ -427,6 +460,14 @@ fn check_config(args: cli::CheckConfigArgs) -> ExitCode {
         Ok(c) => c,
         Err(errors) => return config_refused(&errors),
     };
+    // What `run` refuses before it binds anything, refused here too.
+    if let Some(addr) = run
+        .metrics
+        .filter(|a| !a.ip().is_loopback() && !run.metrics_allow_remote)
+    {
+        let e = nfdpi::metrics::MetricsError::NotLoopback(addr).to_string();
+        return config_refused(&[ConfigError::Options(e)]);
+    }
     let file = parsed.origin.file();
     let keys: Vec<String> = file.map(|f| f.keys().collect()).unwrap_or_default();
     let p = &cfg.policy;
@@ -612,6 +653,13 @@ fn run(args: cli::RunArgs, origin: Origin) -> ExitCode {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .reload()
     });
+    let extras_in = match run_extras(&args) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("nfdpi: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
     let run_cfg = RunConfig {
         queues: args.queues.iter().collect(),
         verdict: match args.verdict {
@@ -622,11 +670,11 @@ fn run(args: cli::RunArgs, origin: Origin) -> ExitCode {
         queue_maxlen: args.queue_maxlen,
         socket_buffer: usize::try_from(args.socket_buffer).unwrap_or(usize::MAX),
         stats_interval: std::time::Duration::from_secs(args.stats_interval),
-        user: args.user,
+        user: args.user.clone(),
         marks,
     };
-    let engine = Arc::new(Engine::new(cfg, sigs));
-    match nfqueue::run(run_cfg, engine, reload) {
+    let (engine, extras) = with_extras(Engine::new(cfg, sigs), extras_in, &args);
+    match nfqueue::run(run_cfg, engine, reload, extras) {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("nfdpi: {e}");
@@ -637,6 +685,85 @@ fn run(args: cli::RunArgs, origin: Origin) -> ExitCode {
             })
         }
     }
+}
+
+/// What `run` sets up besides the queues, before anything starts: the metrics socket (bound
+/// now, so a bad address fails at once, exit 2) and the cut-flow trace.
+struct RunExtras {
+    metrics: Option<std::net::TcpListener>,
+    trace: Option<TraceConfig>,
+}
+
+fn run_extras(args: &cli::RunArgs) -> Result<RunExtras, String> {
+    let metrics = match args.metrics {
+        Some(addr) => {
+            Some(nfdpi::metrics::bind(addr, args.metrics_allow_remote).map_err(|e| e.to_string())?)
+        }
+        None => None,
+    };
+    let capture = match &args.capture_unknown {
+        Some(dir) => {
+            // Created (and handed to --user) while the daemon may still.
+            let owner = match (&args.user, is_root()) {
+                (Some(u), true) => Some(nfqueue::lookup_user(u).map_err(|e| e.to_string())?),
+                _ => None,
+            };
+            capture::prepare_dir(dir, owner)
+                .map_err(|e| format!("--capture-unknown {}: {e}", dir.display()))?;
+            Some(capture::CaptureConfig {
+                dir: dir.clone(),
+                max_files: args.capture_max_files,
+                max_bytes: args.capture_max_bytes,
+            })
+        }
+        None => None,
+    };
+    let trace = (args.cut_log_rate > 0 || capture.is_some()).then_some(TraceConfig {
+        log_rate: args.cut_log_rate,
+        capture,
+        nearest: None,
+    });
+    Ok(RunExtras { metrics, trace })
+}
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// Largest number of pending flows whose first payload bytes the cut-flow log keeps at once
+/// (about 160 bytes each) when packets are not captured.
+const FIRST_BYTES_FLOWS: u64 = 65_536;
+
+/// The engine with the cut-flow trace's sink, and what `nfqueue::run` runs beside it.
+fn with_extras(
+    engine: Engine,
+    x: RunExtras,
+    args: &cli::RunArgs,
+) -> (Arc<Engine>, nfqueue::Extras) {
+    let mut extras = nfqueue::Extras {
+        metrics: x.metrics,
+        ..Default::default()
+    };
+    let Some(trace) = x.trace else {
+        return (Arc::new(engine), extras);
+    };
+    let tap = TapConfig {
+        packets: trace.capture.is_some(),
+        max_flows: usize::try_from(if trace.capture.is_some() {
+            args.capture_max_pending
+        } else {
+            FIRST_BYTES_FLOWS.min(args.policy.max_flows)
+        })
+        .unwrap_or(usize::MAX),
+    };
+    let (mut tracer, sink) = Tracer::new(trace);
+    let engine = Arc::new(engine.with_cut_sink(sink, tap));
+    let e2 = Arc::clone(&engine);
+    tracer.set_signatures(Box::new(move || e2.signatures()));
+    extras.trace_stats = Some(tracer.stats());
+    extras.companions.push(Box::new(tracer));
+    (engine, extras)
 }
 
 fn iptables(args: cli::IptablesArgs) -> ExitCode {

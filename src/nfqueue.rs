@@ -25,7 +25,10 @@ use nfq::{Message, Queue, Verdict as NfVerdict};
 use tracing::{debug, error, info, warn};
 
 use crate::engine::{Engine, MarkLayout, PacketVerdict, Policy, SignatureSet, Verdict};
-use crate::stats::{DaemonSnapshot, DaemonStats};
+use crate::stats::{
+    DaemonScrape, DaemonSnapshot, DaemonStats, KernelCounters, QueueScrape, QueueStats, Scrape,
+    TraceStats,
+};
 
 /// Where the kernel reports its per-queue counters.
 pub const PROC_QUEUES: &str = "/proc/net/netfilter/nfnetlink_queue";
@@ -77,6 +80,24 @@ pub struct RunConfig {
 /// messages; on error nothing changes.
 pub type Reload = Box<dyn Fn() -> Result<(Arc<SignatureSet>, Arc<Policy>), Vec<String>> + Send>;
 
+/// A service that runs beside the receive loops (the cut-flow trace): started once the
+/// privileges are dropped, so that its threads and files belong to the final user, and stopped
+/// after the receive threads. A start error stops the daemon with exit code 2.
+pub trait Companion: Send {
+    fn start(&mut self) -> Result<(), String>;
+    fn stop(&mut self);
+}
+
+/// What runs beside the receive loops besides the engine.
+#[derive(Default)]
+pub struct Extras {
+    /// The metrics endpoint's socket, bound at start-up (`--metrics`).
+    pub metrics: Option<std::net::TcpListener>,
+    pub companions: Vec<Box<dyn Companion>>,
+    /// The cut-flow trace's counters, for the metrics.
+    pub trace_stats: Option<Arc<TraceStats>>,
+}
+
 /// Why the daemon could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -94,6 +115,8 @@ pub enum RunError {
     User { user: String, reason: String },
     #[error("cannot start: {0}")]
     Setup(String),
+    #[error("{0}")]
+    Config(String),
     #[error("the receive thread of queue {0} died; its queue was unbound (restart nfdpi)")]
     Died(u16),
 }
@@ -103,7 +126,10 @@ impl RunError {
     pub fn is_config(&self) -> bool {
         matches!(
             self,
-            RunError::Permission { .. } | RunError::Busy { .. } | RunError::User { .. }
+            RunError::Permission { .. }
+                | RunError::Busy { .. }
+                | RunError::User { .. }
+                | RunError::Config(_)
         )
     }
 }
@@ -128,8 +154,13 @@ impl Clock {
     }
 
     fn now(&self) -> u64 {
+        self.at(Instant::now())
+    }
+
+    /// The clock's reading for an instant taken earlier.
+    fn at(&self, t: Instant) -> u64 {
         self.base
-            .saturating_add(self.start.elapsed().as_nanos() as u64)
+            .saturating_add(t.saturating_duration_since(self.start).as_nanos() as u64)
     }
 }
 
@@ -369,11 +400,14 @@ struct Shared {
     stop: AtomicBool,
     clock: Clock,
     warned_requeue: AtomicBool,
-    /// Verdicts sent by each queue's thread (for the final line).
-    per_queue: Vec<AtomicU64>,
-    /// Verdicts sent on each queue's current socket (reset when it is reopened): with the
-    /// kernel's `id_sequence` it tells how many packets fail-open let through uninspected.
-    since_bind: Vec<AtomicU64>,
+    /// Each queue's counters (in `cfg.queues` order).
+    queues: Vec<QueueStats>,
+    /// Verdicts each queue had sent when its current socket was bound: with the kernel's
+    /// `id_sequence` the verdicts since tell how many packets fail-open let through uninspected.
+    bind_base: Vec<AtomicU64>,
+    /// Time each packet's processing (the metrics' histogram); off without `--metrics`.
+    timed: bool,
+    trace_stats: Option<Arc<TraceStats>>,
     /// Fail-open passes counted on each queue's earlier sockets (added when a socket closes).
     bypassed_closed: Vec<AtomicU64>,
     /// Fail-open passes on each queue's current socket, as last read from the kernel.
@@ -394,13 +428,15 @@ pub fn bypassed_on_socket(k: &KernelQueue, verdicted: u64) -> u64 {
 }
 
 impl Shared {
-    fn new(cfg: RunConfig, engine: Arc<Engine>) -> Shared {
+    fn new(cfg: RunConfig, engine: Arc<Engine>, extras: &Extras) -> Shared {
         let per = || cfg.queues.iter().map(|_| AtomicU64::new(0)).collect();
         Shared {
-            per_queue: per(),
-            since_bind: per(),
+            queues: cfg.queues.iter().map(|_| QueueStats::default()).collect(),
+            bind_base: per(),
             bypassed_closed: per(),
             bypassed_now: per(),
+            timed: extras.metrics.is_some(),
+            trace_stats: extras.trace_stats.clone(),
             cfg,
             engine,
             stats: DaemonStats::default(),
@@ -408,6 +444,17 @@ impl Shared {
             clock: Clock::new(),
             warned_requeue: AtomicBool::new(false),
         }
+    }
+
+    /// Verdicts sent by queue `idx` on its current socket.
+    fn since_bind(&self, idx: usize) -> u64 {
+        let sent = self.queues.get(idx).map_or(0, QueueStats::verdicted);
+        sent.saturating_sub(self.bind_base.get(idx).map_or(0, |b| b.load(Relaxed)))
+    }
+
+    /// Verdicts sent on every queue.
+    fn verdicted(&self) -> u64 {
+        self.queues.iter().map(QueueStats::verdicted).sum()
     }
 
     /// Refresh each queue's fail-open count from the kernel's figures (`kernel`, possibly
@@ -422,9 +469,11 @@ impl Shared {
         sum(&self.bypassed_closed) + sum(&self.bypassed_now)
     }
 
+    /// Every reading is a lower bound of a count that only grows, so the largest one is kept:
+    /// the exported counter never goes backwards.
     fn sample_bypass(&self, idx: usize, k: &KernelQueue) {
-        if let (Some(seen), Some(now)) = (self.since_bind.get(idx), self.bypassed_now.get(idx)) {
-            now.store(bypassed_on_socket(k, seen.load(Relaxed)), Relaxed);
+        if let Some(now) = self.bypassed_now.get(idx) {
+            now.fetch_max(bypassed_on_socket(k, self.since_bind(idx)), Relaxed);
         }
     }
 
@@ -434,77 +483,129 @@ impl Shared {
         if let Some(k) = kernel_queues(&[qnum]).first() {
             self.sample_bypass(idx, k);
         }
-        if let (Some(now), Some(closed), Some(seen)) = (
+        if let (Some(now), Some(closed), Some(base)) = (
             self.bypassed_now.get(idx),
             self.bypassed_closed.get(idx),
-            self.since_bind.get(idx),
+            self.bind_base.get(idx),
         ) {
             closed.fetch_add(now.swap(0, Relaxed), Relaxed);
-            seen.store(0, Relaxed);
+            base.store(
+                self.queues.get(idx).map_or(0, QueueStats::verdicted),
+                Relaxed,
+            );
         }
     }
 
-    /// Verdict one packet. Returns false when the verdict could not be sent.
+    /// Verdict one packet. Fails when the verdict could not be sent.
     fn handle(&self, queue: &mut Queue, idx: usize, mut msg: Message) -> Result<(), io::Error> {
-        let s = &self.stats;
-        s.received.fetch_add(1, Relaxed);
+        let arrived = Instant::now();
+        let Some(qs) = self.queues.get(idx) else {
+            return Err(io::ErrorKind::Other.into());
+        };
+        qs.received.fetch_add(1, Relaxed);
         let marks = self.cfg.marks;
-        let decided_bits = marks.accept | marks.drop;
         let mark = msg.get_nfmark();
-        let engine_verdict = if mark & decided_bits != 0 {
+        let engine_verdict = if mark & (marks.accept | marks.drop) != 0 {
             None
         } else {
-            let now = self.clock.now();
-            Some(
-                catch_unwind(AssertUnwindSafe(|| {
-                    self.engine.process_ip(msg.get_payload(), now)
-                }))
-                .unwrap_or_else(|_| {
-                    s.engine_panics.fetch_add(1, Relaxed);
-                    PacketVerdict {
-                        verdict: Verdict::Accept,
-                        mark: 0,
-                        decided: false,
-                    }
-                }),
-            )
+            Some(self.inspect(&msg, arrived))
         };
         let (verdict, new_mark) = choose(self.cfg.verdict, &marks, mark, engine_verdict);
         if engine_verdict.is_none() {
-            // It was verdicted before (NF_REPEAT) and the ruleset queued it again instead of
-            // obeying the mark: it is verdicted from its mark, since repeating would loop.
-            s.requeued_marked.fetch_add(1, Relaxed);
-            if !self.warned_requeue.swap(true, Relaxed) {
-                warn!(
-                    queue = msg.get_queue_num(),
-                    mark = format_args!("{mark:#x}"),
-                    "a packet came back to the queue carrying nfdpi's decision: the ruleset does not act on \
-                     the mark (use the rules of `nfdpi iptables`); verdicting such packets from their mark"
-                );
-            }
-        }
-        if verdict == NfVerdict::Repeat {
-            s.repeats.fetch_add(1, Relaxed);
+            self.requeued(&msg, mark);
         }
         if let Some(m) = new_mark {
             msg.set_nfmark(m);
         }
         msg.set_verdict(verdict);
-        match queue.verdict(msg) {
-            Ok(()) => {
-                s.verdicted.fetch_add(1, Relaxed);
-                if let Some(c) = self.per_queue.get(idx) {
-                    c.fetch_add(1, Relaxed);
-                }
-                if let Some(c) = self.since_bind.get(idx) {
-                    c.fetch_add(1, Relaxed);
-                }
-                Ok(())
+        if let Err(e) = queue.verdict(msg) {
+            self.stats.verdict_errors.fetch_add(1, Relaxed);
+            return Err(e);
+        }
+        let sent = match verdict {
+            NfVerdict::Accept => &qs.accept,
+            NfVerdict::Repeat => &qs.repeat,
+            _ => &qs.drop,
+        };
+        sent.fetch_add(1, Relaxed);
+        if self.timed {
+            qs.processing.record(arrived.elapsed().as_nanos() as u64);
+        }
+        Ok(())
+    }
+
+    /// The engine's verdict for a packet that arrived at `arrived`; a panic (never expected)
+    /// is counted and the packet accepted.
+    fn inspect(&self, msg: &Message, arrived: Instant) -> PacketVerdict {
+        let now = self.clock.at(arrived);
+        catch_unwind(AssertUnwindSafe(|| {
+            self.engine.process_ip(msg.get_payload(), now)
+        }))
+        .unwrap_or_else(|_| {
+            self.stats.engine_panics.fetch_add(1, Relaxed);
+            PacketVerdict {
+                verdict: Verdict::Accept,
+                mark: 0,
+                decided: false,
             }
-            Err(e) => {
-                s.verdict_errors.fetch_add(1, Relaxed);
-                Err(e)
-            }
+        })
+    }
+
+    /// A packet came back carrying a decision: it was verdicted before (NF_REPEAT) and the
+    /// ruleset queued it again instead of obeying the mark; it is verdicted from its mark,
+    /// since repeating would loop.
+    fn requeued(&self, msg: &Message, mark: u32) {
+        self.stats.requeued_marked.fetch_add(1, Relaxed);
+        if !self.warned_requeue.swap(true, Relaxed) {
+            warn!(
+                queue = msg.get_queue_num(),
+                mark = format_args!("{mark:#x}"),
+                "a packet came back to the queue carrying nfdpi's decision: the ruleset does not act on \
+                 the mark (use the rules of `nfdpi iptables`); verdicting such packets from their mark"
+            );
+        }
+    }
+
+    /// Everything the metrics endpoint exports, copied now.
+    fn scrape(&self) -> Scrape {
+        let k = kernel_queues(&self.cfg.queues);
+        self.fail_open_bypassed(&k);
+        let queues = self
+            .cfg
+            .queues
+            .iter()
+            .enumerate()
+            .map(|(i, &q)| QueueScrape {
+                queue: q,
+                counters: self
+                    .queues
+                    .get(i)
+                    .map(QueueStats::snapshot)
+                    .unwrap_or_default(),
+                kernel: k.iter().find(|r| r.queue == q).map(|r| KernelCounters {
+                    waiting: r.queue_total,
+                    queue_dropped: r.queue_dropped,
+                    user_dropped: r.user_dropped,
+                    id_sequence: r.id_sequence,
+                }),
+                fail_open_passes: [&self.bypassed_closed, &self.bypassed_now]
+                    .iter()
+                    .filter_map(|v| v.get(i))
+                    .map(|c| c.load(Relaxed))
+                    .sum(),
+            })
+            .collect();
+        Scrape {
+            engine: self.engine.stats().snapshot(),
+            decided: self.engine.decided_by_protocol(),
+            flows_tracked: self.engine.flows() as u64,
+            flows_max: self.engine.max_flows() as u64,
+            daemon: Some(DaemonScrape {
+                stats: self.stats.snapshot(),
+                queues,
+                protocols_loaded: self.engine.signatures().protocol_count() as u64,
+            }),
+            trace: self.trace_stats.as_ref().map(|t| t.snapshot()),
         }
     }
 
@@ -711,16 +812,15 @@ struct CapData {
     inheritable: u32,
 }
 
-/// Become `user` (its uid, primary gid, no supplementary groups), keeping CAP_NET_ADMIN only.
-/// Must run before any other thread exists: capabilities are per thread.
-pub fn drop_privileges(user: &str) -> Result<(), RunError> {
+/// The uid and primary gid of `user`.
+pub fn lookup_user(user: &str) -> Result<(u32, u32), RunError> {
     let fail = |reason: String| RunError::User {
         user: user.to_string(),
         reason,
     };
     let cname = CString::new(user).map_err(|_| fail("the name contains a NUL byte".into()))?;
-    // SAFETY: getpwnam_r writes into `pwd` and `buf`, both live for the call; the results are
-    // copied out before they go away. The other calls take plain integers or local structs.
+    // SAFETY: getpwnam_r writes into `pwd` and `buf`, both live for the call; the ids are
+    // copied out before they go away.
     unsafe {
         let mut pwd: libc::passwd = std::mem::zeroed();
         let mut buf = vec![0 as libc::c_char; 16384];
@@ -735,7 +835,20 @@ pub fn drop_privileges(user: &str) -> Result<(), RunError> {
         if r != 0 || result.is_null() {
             return Err(fail("no such user".into()));
         }
-        let (uid, gid) = (pwd.pw_uid, pwd.pw_gid);
+        Ok((pwd.pw_uid, pwd.pw_gid))
+    }
+}
+
+/// Become `user` (its uid, primary gid, no supplementary groups), keeping CAP_NET_ADMIN only.
+/// Must run before any other thread exists: capabilities are per thread.
+pub fn drop_privileges(user: &str) -> Result<(), RunError> {
+    let fail = |reason: String| RunError::User {
+        user: user.to_string(),
+        reason,
+    };
+    let (uid, gid) = lookup_user(user)?;
+    // SAFETY: the calls below take plain integers or local structs.
+    unsafe {
         // Shrink the bounding set first (needs CAP_SETPCAP, which we still have); caps this
         // kernel does not know answer EINVAL, which is fine.
         for cap in 0..64 {
@@ -912,11 +1025,13 @@ fn log_counters(sh: &Shared, last: &mut Tick, why: &str) {
     let d = sh.stats.snapshot();
     let secs = last.at.elapsed().as_secs_f64().max(1e-3);
     let pps = (e.packets.saturating_sub(last.packets)) as f64 / secs;
-    let vps = (d.verdicted.saturating_sub(last.verdicted)) as f64 / secs;
+    let verdicted = sh.verdicted();
+    let repeats: u64 = sh.queues.iter().map(|q| q.repeat.load(Relaxed)).sum();
+    let vps = (verdicted.saturating_sub(last.verdicted)) as f64 / secs;
     *last = Tick {
         at: Instant::now(),
         packets: e.packets,
-        verdicted: d.verdicted,
+        verdicted,
     };
     let (acc, drp, pend, by_protocol) = flow_tally(&sh.engine);
     let k = kernel_queues(&sh.cfg.queues);
@@ -925,11 +1040,11 @@ fn log_counters(sh: &Shared, last: &mut Tick, why: &str) {
         why,
         packets = e.packets,
         pps = format_args!("{pps:.0}"),
-        verdicted = d.verdicted,
+        verdicted,
         verdicts_per_s = format_args!("{vps:.0}"),
         verdict_accept = e.verdict_accept,
         verdict_drop = e.verdict_drop,
-        repeats = d.repeats,
+        repeats,
         flows = sh.engine.flows(),
         flows_accepted = acc,
         flows_dropped = drp,
@@ -938,6 +1053,7 @@ fn log_counters(sh: &Shared, last: &mut Tick, why: &str) {
         flows_created = e.flows_created,
         flows_identified = e.flows_identified,
         flows_cut = e.flows_cut,
+        flows_denied = e.flows_denied,
         flows_refused = e.flows_refused,
         malformed = e.malformed,
         kernel_queued_now = kq(|q| q.queue_total),
@@ -1119,12 +1235,14 @@ fn stop_threads(sh: &Shared, workers: Vec<JoinHandle<()>>, sweeper: JoinHandle<(
 }
 
 /// Run the daemon until SIGTERM/SIGINT. Binds every queue first (so a missing privilege or a
-/// busy queue fails at once), switches user if asked, then starts the threads. SIGTERM or
-/// SIGINT during start-up stops it there (exit 0, `verdicted=0`).
+/// busy queue fails at once), switches user if asked, starts the companions, then the threads
+/// (and the metrics endpoint's). SIGTERM or SIGINT during start-up stops it there (exit 0,
+/// `verdicted=0`).
 pub fn run(
     cfg: RunConfig,
     engine: Arc<Engine>,
     reload: Reload,
+    mut extras: Extras,
 ) -> Result<DaemonSnapshot, RunError> {
     let sigset = setup_signals()?;
     let Some(queues) = open_all(&cfg)? else {
@@ -1143,14 +1261,19 @@ pub fn run(
         drop_privileges(user)?;
     }
     keep_only_net_admin();
-    let sh = Arc::new(Shared::new(cfg, engine));
+    for c in &mut extras.companions {
+        c.start().map_err(RunError::Config)?;
+    }
+    let sh = Arc::new(Shared::new(cfg, engine, &extras));
     let (workers, sweeper) = spawn_threads(&sh, queues)?;
+    let metrics = spawn_metrics(&sh, extras.metrics.take())?;
     info!(
         queues = ?sh.cfg.queues,
         verdict = ?sh.cfg.verdict,
         fail_open = sh.cfg.fail_open,
         queue_maxlen = sh.cfg.queue_maxlen,
         mark_mask = format_args!("{:#x}", sh.cfg.marks.mask),
+        metrics = %metrics.as_ref().map_or_else(|| "off".to_string(), |(a, _)| a.to_string()),
         "nfdpi running"
     );
     let mut last = Tick {
@@ -1160,21 +1283,48 @@ pub fn run(
     };
     let died = control_loop(&sh, &sigset, &reload, &workers, &mut last);
     stop_threads(&sh, workers, sweeper);
+    if let Some((_, h)) = metrics {
+        let _ = h.join();
+    }
+    for c in &mut extras.companions {
+        c.stop();
+    }
     log_counters(&sh, &mut last, "exit");
-    let d = sh.stats.snapshot();
+    let verdicted = sh.verdicted();
+    // Exactly `verdicted=N` on a line of its own: benchmark harnesses read it.
+    eprintln!("verdicted={verdicted}");
     if let Some(q) = died {
-        eprintln!("verdicted={}", d.verdicted);
         return Err(RunError::Died(q));
     }
     let per_queue: Vec<String> = sh
-        .per_queue
+        .queues
         .iter()
-        .map(|c| c.load(Relaxed).to_string())
+        .map(|q| q.verdicted().to_string())
         .collect();
-    // Exactly `verdicted=N` on a line of its own: benchmark harnesses read it.
-    eprintln!("verdicted={}", d.verdicted);
     eprintln!("verdicted_per_queue={}", per_queue.join(","));
-    Ok(d)
+    Ok(sh.stats.snapshot())
+}
+
+/// The metrics endpoint's thread (it ends when the daemon stops), and its address.
+fn spawn_metrics(
+    sh: &Arc<Shared>,
+    listener: Option<std::net::TcpListener>,
+) -> Result<Option<(String, JoinHandle<()>)>, RunError> {
+    let Some(l) = listener else {
+        return Ok(None);
+    };
+    let addr = l
+        .local_addr()
+        .map_or_else(|_| "?".into(), |a| a.to_string());
+    let sh2 = Arc::clone(sh);
+    let h = thread::Builder::new()
+        .name("nfdpi-metrics".into())
+        .spawn(move || {
+            let render = || crate::stats::render(&sh2.scrape());
+            crate::metrics::serve(l, &sh2.stop, &render);
+        })
+        .map_err(|e| RunError::Setup(format!("cannot start the metrics thread: {e}")))?;
+    Ok(Some((addr, h)))
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! own timestamps as `now` (so the same capture always gives the same output), and hands every
 //! finished flow to a sink. It never reads the wall clock.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, IsTerminal, Read};
 use std::path::Path;
@@ -46,6 +47,8 @@ pub enum CaptureError {
 pub struct CaptureSummary {
     /// The engine's counters for this capture.
     pub stats: Snapshot,
+    /// Flows decided, by (protocol, verdict) (`classify --metrics-file`).
+    pub decided: BTreeMap<(String, &'static str), u64>,
     /// Non-fatal problems: a last record cut short, packets of an unsupported interface.
     pub warnings: Vec<String>,
     /// Error that stopped reading or made the capture unusable in part; flows read before it
@@ -99,7 +102,9 @@ pub fn classify_capture(
     }
     engine.drain(&mut out);
     emit(&mut out).map_err(CaptureError::Sink)?;
-    finish(st, result, engine.stats().snapshot())
+    let mut summary = finish(st, result, engine.stats().snapshot())?;
+    summary.decided = engine.decided_by_protocol();
+    Ok(summary)
 }
 
 /// The summary of a capture from what the reader found and the engines counted.
@@ -117,7 +122,7 @@ fn finish(
     let mut summary = CaptureSummary {
         stats,
         warnings: st.warnings,
-        error: None,
+        ..CaptureSummary::default()
     };
     match result {
         Ok(()) => Ok(summary),

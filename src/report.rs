@@ -49,6 +49,9 @@ pub struct Summary {
     pub by_verdict: BTreeMap<String, u64>,
     /// Engine counters summed over the captures.
     pub counters: BTreeMap<String, u64>,
+    /// Flows decided by (protocol, verdict), from the engines' tallies (for `--metrics-file`).
+    #[serde(skip)]
+    pub decided: BTreeMap<(String, &'static str), u64>,
 }
 
 impl Summary {
@@ -57,6 +60,18 @@ impl Summary {
         for (k, v) in s.fields() {
             *self.counters.entry(k.to_string()).or_default() += v;
         }
+    }
+
+    /// Add one capture's flows decided by protocol and verdict.
+    pub fn add_decided(&mut self, d: &BTreeMap<(String, &'static str), u64>) {
+        for (k, v) in d {
+            *self.decided.entry(k.clone()).or_default() += v;
+        }
+    }
+
+    /// The engine counters summed over the captures.
+    pub fn engine_counters(&self) -> Snapshot {
+        Snapshot::from_fn(|name| self.counters.get(name).copied().unwrap_or(0))
     }
 }
 

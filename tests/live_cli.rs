@@ -31,6 +31,30 @@ fn run_options_outside_their_range_are_refused_with_exit_2() {
         (&["--mark-mask", "0x1ffffffff"], "32-bit"),
         (&["--mark-accept", "0x4"], "--mark-mask"),
         (&["--mark-accept", "0x2"], "share no bit"),
+        (&["--cut-log-rate", "10001"], "0..=10000"),
+        (
+            &["--capture-unknown", "/tmp/x", "--capture-max-files", "0"],
+            "1..=100000",
+        ),
+        (
+            &["--capture-unknown", "/tmp/x", "--capture-max-bytes", "1KiB"],
+            "1MiB to 1TiB",
+        ),
+        (
+            &["--capture-unknown", "/tmp/x", "--capture-max-pending", "0"],
+            "1..=1000000",
+        ),
+        (&["--capture-max-files", "4"], "--capture-unknown"),
+        (&["--metrics-allow-remote"], "--metrics"),
+        (&["--metrics", "localhost"], "invalid socket address"),
+        (&["--log-format", "xml"], "text, json"),
+        // Refused before anything is bound (no root needed to see it).
+        (&["--metrics", "0.0.0.0:9464"], "not a loopback address"),
+        (&["--metrics", "192.0.2.1:9464"], "--metrics-allow-remote"),
+        (
+            &["--capture-unknown", "/proc/nfdpi-cut"],
+            "--capture-unknown /proc/nfdpi-cut",
+        ),
     ] {
         let all = [&["run", "--no-signatures"][..], args].concat();
         let (code, err) = nfdpi(&all);
@@ -171,4 +195,30 @@ fn an_unreadable_signature_path_says_permission_denied_and_which_path() {
         )),
         "{err}"
     );
+}
+
+/// A configuration file is refused by `check-config` for a non-loopback `metrics` exactly as
+/// `run` refuses it, and accepted with `metrics-allow-remote = true`.
+#[test]
+fn check_config_refuses_a_remote_metrics_address_unless_allowed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("nfdpi.toml");
+    let path = file.to_str().expect("utf-8 path");
+    std::fs::write(&file, "metrics = \"0.0.0.0:9464\"\n").expect("write");
+    let (code, err) = nfdpi(&["check-config", path]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("--metrics 0.0.0.0:9464: not a loopback address"),
+        "{err}"
+    );
+    std::fs::write(
+        &file,
+        "metrics = \"0.0.0.0:9464\"\nmetrics-allow-remote = true\n",
+    )
+    .expect("write");
+    let (code, err) = nfdpi(&["check-config", path]);
+    assert_eq!(code, Some(0), "{err}");
+    std::fs::write(&file, "metrics = \"127.0.0.1:9464\"\n").expect("write");
+    let (code, err) = nfdpi(&["check-config", path]);
+    assert_eq!(code, Some(0), "{err}");
 }

@@ -5,6 +5,7 @@ pub mod key;
 mod slab;
 pub mod state;
 pub mod table;
+pub mod tap;
 
 pub use key::FlowKey;
 pub use state::{Decision, DecisionReason, FlowState};

@@ -17,6 +17,17 @@ pub enum DecisionReason {
     Budget,
 }
 
+impl DecisionReason {
+    /// Why a flow was cut, as logs and metrics name it: `budget`, or `policy` (identified as a
+    /// protocol the policy drops).
+    pub fn cut_reason(self) -> &'static str {
+        match self {
+            DecisionReason::Budget => "budget",
+            DecisionReason::Identified => "policy",
+        }
+    }
+}
+
 /// A flow's decision. Once made it never changes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Decision {
@@ -44,8 +55,12 @@ pub struct FlowState {
     pub dropped_packets: u32,
     /// 1-based number of the packet that decided the flow (0 while pending).
     pub decided_at_packet: u32,
-    /// The flow's byte count including the deciding packet (0 while pending).
-    pub decided_at_bytes: u64,
+    /// The flow's byte count including the deciding packet (0 while pending). A flow is
+    /// decided within its budget (at most 1 GiB) plus one packet, so 32 bits hold it.
+    pub decided_at_bytes: u32,
+    /// IP bytes server→client (saturating at 4 GiB: exact for the cut-flow trace, which reads
+    /// it at the decision, within the budget plus one packet).
+    pub bytes_to_client: u32,
     /// Which side of the key is the client (the first packet's sender).
     pub client: Side,
     pub decision: Decision,
@@ -68,6 +83,7 @@ impl FlowState {
             dropped_packets: 0,
             decided_at_packet: 0,
             decided_at_bytes: 0,
+            bytes_to_client: 0,
             client,
             decision: Decision::Pending,
             matching: true,
@@ -95,11 +111,21 @@ impl FlowState {
         self.bytes
     }
 
+    /// IP bytes client→server and server→client (exact while the flow is under 4 GiB each
+    /// way, as every flow is at its decision).
+    pub fn bytes_each_way(&self) -> [u64; 2] {
+        let back = u64::from(self.bytes_to_client);
+        [self.bytes.saturating_sub(back), back]
+    }
+
     /// Count one packet of `ip_len` bytes going `dir` at `now`.
     pub fn count(&mut self, dir: Direction, ip_len: u32, now: u64) {
         let i = dir as usize;
         self.packets[i] = self.packets[i].saturating_add(1);
         self.bytes = self.bytes.saturating_add(u64::from(ip_len));
+        if dir == Direction::ToClient {
+            self.bytes_to_client = self.bytes_to_client.saturating_add(ip_len);
+        }
         // Captures are not always in order; time never runs backwards for a flow.
         self.last_seen = self.last_seen.max(now);
     }
@@ -108,7 +134,7 @@ impl FlowState {
     pub fn decide(&mut self, decision: Decision) {
         self.decision = decision;
         self.decided_at_packet = self.total_packets();
-        self.decided_at_bytes = self.total_bytes();
+        self.decided_at_bytes = u32::try_from(self.total_bytes()).unwrap_or(u32::MAX);
         self.matching = false;
     }
 }
@@ -121,6 +147,17 @@ mod tests {
     fn a_state_fits_in_96_bytes() {
         // A million of them are stored: every 8 bytes here is 8 MB there.
         assert!(std::mem::size_of::<FlowState>() <= 96);
+    }
+
+    #[test]
+    fn bytes_are_counted_each_way() {
+        let mut st = FlowState::new(Side::Lo, 0);
+        st.count(Direction::ToServer, 100, 1);
+        st.count(Direction::ToClient, 30, 2);
+        st.count(Direction::ToServer, 7, 3);
+        assert_eq!(st.bytes_each_way(), [107, 30]);
+        st.decide(Decision::Drop(DecisionReason::Budget));
+        assert_eq!((st.decided_at_packet, st.decided_at_bytes), (3, 137));
     }
 
     #[test]
