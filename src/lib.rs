@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod explain;
 pub mod flow;
 pub mod generate;
 pub mod install;

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use pcap_parser::pcapng::Block;
 use pcap_parser::{PcapBlockOwned, PcapError};
 
-use crate::engine::{Engine, EngineConfig, FlowRecord, LinkType};
+use crate::engine::{Engine, EngineConfig, FlowRecord, LinkType, PacketTrace};
 use crate::signature::SignatureSet;
 use crate::stats::Snapshot;
 
@@ -99,6 +99,40 @@ pub fn classify_capture(
     }
     engine.drain(&mut out);
     emit(&mut out).map_err(CaptureError::Sink)?;
+    finish(st, result, engine.stats().snapshot())
+}
+
+/// What [`trace_capture`] hands on: a packet as the engine saw it, or a flow that ended.
+pub enum Traced<'a> {
+    Packet(PacketTrace<'a>),
+    Record(FlowRecord),
+}
+
+/// [`classify_capture`] for `explain`: the same engine over the same packets, with every packet
+/// of a tracked flow handed to `on` as it is processed, and every flow record as its flow ends
+/// (idle timeout, end of capture). No progress bar.
+pub fn trace_capture(
+    path: &Path,
+    cfg: &EngineConfig,
+    sigs: Arc<SignatureSet>,
+    on: &mut dyn FnMut(Traced<'_>),
+) -> Result<CaptureSummary, CaptureError> {
+    let engine = Engine::new(cfg.clone(), sigs);
+    let mut clock = Clock::default();
+    let mut out = Vec::new();
+    let mut st = ReadState::default();
+    let result = read_frames(path, false, &mut st, &mut |link, now, data| {
+        if clock.tick(now) {
+            engine.sweep(now, &mut out);
+            out.drain(..).for_each(|r| on(Traced::Record(r)));
+        }
+        if let (_, Some(t)) = engine.trace(link, data, now) {
+            on(Traced::Packet(t));
+        }
+        Ok(())
+    })?;
+    engine.drain(&mut out);
+    out.drain(..).for_each(|r| on(Traced::Record(r)));
     finish(st, result, engine.stats().snapshot())
 }
 
