@@ -75,8 +75,12 @@ pub struct Cli {
 pub enum Command {
     /// Classify the flows of pcap/pcapng captures offline, one record per flow.
     Classify(ClassifyArgs),
-    /// Parse and compile signature files and run the examples they carry.
+    /// Parse and compile signature files and run the examples they carry; with `--against`,
+    /// list the flows of captures that draft signatures would name.
     CheckSignatures(CheckArgs),
+    /// Explain how flows of captures were decided: their packets up to the decision, the rule
+    /// that matched at which packet, or the rules that came closest and the test each failed.
+    Explain(ExplainArgs),
     /// Check a configuration file as `nfdpi run --config FILE` would read it: keys, types,
     /// values, protocol and category names, and the signature set it names.
     #[command(after_help = CHECK_CONFIG_HELP)]
@@ -324,6 +328,49 @@ pub struct CheckArgs {
     /// Signature files or directories. Default: as for `--signatures`.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// Load the shipped set plus PATH (draft signatures), classify the captures (*.pcap,
+    /// *.pcapng) in this directory (e.g. `run --capture-unknown`'s) with the default policy, and
+    /// list each flow a draft rule names: capture, flow, packet, rule.
+    #[arg(long, value_name = "DIR", requires = "paths")]
+    pub against: Option<PathBuf>,
+}
+
+/// Output of `nfdpi explain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    /// One account per flow, for reading.
+    Text,
+    /// One JSON object per flow and line.
+    Json,
+}
+
+/// `nfdpi explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Capture files (pcap or pcapng); `-` reads standard input.
+    #[arg(required = true, value_name = "CAPTURE")]
+    pub captures: Vec<PathBuf>,
+    /// Explain this flow (repeatable), in either direction: 'udp 10.0.0.1:40000
+    /// 203.0.113.9:51820' (IPv6 as [2001:db8::1]:443).
+    #[arg(long, value_name = "'udp|tcp ADDR:PORT ADDR:PORT'")]
+    pub flow: Vec<crate::explain::FlowSpec>,
+    /// Explain the flows the budget cut (dropped, no rule named them).
+    #[arg(long)]
+    pub cut: bool,
+    /// Explain the flows named this protocol (`Unknown` for none).
+    #[arg(long, value_name = "NAME")]
+    pub protocol: Option<String>,
+    /// Rules listed for a flow no rule named, closest first.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub nearest: usize,
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    pub format: ExplainFormat,
+    /// As for `classify`: the flows of GRE, VXLAN, GTP-U and CAPWAP tunnels are explained
+    /// inside them unless this is given.
+    #[arg(long)]
+    pub no_decapsulate: bool,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

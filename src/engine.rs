@@ -142,6 +142,23 @@ pub trait CutSink: Send + Sync {
     fn cut(&self, flow: CutFlow);
 }
 
+/// One packet as [`Engine::trace`] saw it, read back from its flow's state after processing.
+#[derive(Clone, Debug)]
+pub struct PacketTrace<'a> {
+    /// The packet the engine classified (the inner one of a decapsulated tunnel).
+    pub packet: Packet<'a>,
+    /// The flow's client (the first packet's sender) and server.
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+    /// Direction and 0-based position in the flow, as the matcher was given them.
+    pub ctx: Ctx,
+    /// The flow's IP bytes, both directions, including this packet: what the budget counts.
+    pub bytes: u64,
+    /// The flow's first packet time (tells a flow from a later one on the same 5-tuple).
+    pub first_seen: u64,
+    pub verdict: PacketVerdict,
+}
+
 /// The classifier. Shared by reference between threads.
 pub struct Engine {
     table: FlowTable,
@@ -276,14 +293,7 @@ impl Engine {
                 return self.count(self.undecided(self.policy.load().on_malformed));
             }
         };
-        // At most two tunnel layers (e.g. GRE inside GTP-U).
-        let mut pkt = pkt;
-        for _ in 0..2 {
-            match pkt.tunnel_inner() {
-                Some(inner) if self.decapsulate => pkt = inner,
-                _ => break,
-            }
-        }
+        let pkt = self.inner(pkt);
         s.bytes.fetch_add(u64::from(pkt.ip_len), Relaxed);
         if pkt.proto != crate::packet::UDP && pkt.proto != crate::packet::TCP {
             s.other_ip.fetch_add(1, Relaxed);
@@ -320,6 +330,57 @@ impl Engine {
             }
         };
         self.count(v)
+    }
+
+    /// The packet the engine classifies: the innermost of at most two tunnel layers (e.g. GRE
+    /// inside GTP-U) when decapsulating, else the packet itself.
+    fn inner<'a>(&self, pkt: Packet<'a>) -> Packet<'a> {
+        let mut pkt = pkt;
+        for _ in 0..2 {
+            match pkt.tunnel_inner() {
+                Some(inner) if self.decapsulate => pkt = inner,
+                _ => break,
+            }
+        }
+        pkt
+    }
+
+    /// [`Engine::process`], then what the flow's state says about the packet (offline `explain`
+    /// only: it parses the frame a second time). `None` for a packet that belongs to no
+    /// tracked flow: not UDP or TCP, a non-first fragment, refused by a full table.
+    pub fn trace<'a>(
+        &self,
+        link: LinkType,
+        data: &'a [u8],
+        now: u64,
+    ) -> (PacketVerdict, Option<PacketTrace<'a>>) {
+        let verdict = self.process(link, data, now);
+        let Ok(pkt) = Packet::from_link(link, data) else {
+            return (verdict, None);
+        };
+        let pkt = self.inner(pkt);
+        let first = pkt.frag.is_none_or(|f| f.offset == 0);
+        if !first || !matches!(pkt.proto, crate::packet::UDP | crate::packet::TCP) {
+            return (verdict, None);
+        }
+        let (key, side) = FlowKey::of(&pkt);
+        let trace = self.table.with_existing(&key, |st| {
+            let dir = st.direction(side);
+            PacketTrace {
+                packet: pkt,
+                client: key.endpoint(st.client),
+                server: key.endpoint(st.client.other()),
+                ctx: Ctx {
+                    dir,
+                    index: st.total_packets().saturating_sub(1),
+                    index_in_dir: st.packets[dir as usize].saturating_sub(1),
+                },
+                bytes: st.total_bytes(),
+                first_seen: st.first_seen,
+                verdict,
+            }
+        });
+        (verdict, trace)
     }
 
     /// A packet of a transport nfdpi does not inspect: it passes; its flow is tracked for the

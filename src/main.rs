@@ -38,6 +38,7 @@ fn main() -> ExitCode {
     match parsed.cli.command {
         Command::Classify(args) => classify(args, &origin),
         Command::CheckSignatures(args) => check_signatures(args),
+        Command::Explain(args) => explain(args, &origin),
         Command::CheckConfig(args) => check_config(args),
         Command::Protocols(args) => protocols(args, &origin),
         Command::Run(args) => run(args, origin),
@@ -401,7 +402,92 @@ fn sink_error(e: io::Error) -> ExitCode {
     ExitCode::from(EXIT_RUNTIME)
 }
 
+/// The engine configuration `classify` would use with these options (tunnels decapsulated
+/// unless `no_decapsulate`), or the exit code after printing why not.
+fn offline_config(
+    policy: &cli::PolicyArgs,
+    no_decapsulate: bool,
+    origin: &Origin,
+) -> Result<(Arc<SignatureSet>, EngineConfig), ExitCode> {
+    let sigs = load_signatures(&policy.sources)?;
+    match config::engine_config(policy, &sigs, MarkLayout::default(), origin) {
+        Ok(c) => Ok((
+            sigs,
+            EngineConfig {
+                decapsulate: !no_decapsulate,
+                ..c
+            },
+        )),
+        Err(errors) => Err(config_refused(&errors)),
+    }
+}
+
+/// `nfdpi explain`: the selected flows of each capture, explained as they end.
+fn explain(args: cli::ExplainArgs, origin: &Origin) -> ExitCode {
+    let (sigs, cfg) = match offline_config(&args.policy, args.no_decapsulate, origin) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let filter = nfdpi::explain::Filter {
+        flows: args.flow.clone(),
+        cut: args.cut,
+        protocol: args.protocol.clone(),
+    };
+    let explainer = nfdpi::explain::Explainer {
+        cfg: &cfg,
+        sigs,
+        filter: &filter,
+        nearest: args.nearest,
+    };
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let mut failed = false;
+    let mut write_err = None;
+    for path in &args.captures {
+        let name = name_of(path);
+        let mut text = String::new();
+        let result = explainer.capture(path, &name, &mut |a| {
+            text.clear();
+            match args.format {
+                cli::ExplainFormat::Text => nfdpi::explain::render_text(&a, &mut text),
+                cli::ExplainFormat::Json => {
+                    text = serde_json::to_string(&a).unwrap_or_default();
+                    text.push('\n');
+                }
+            }
+            if write_err.is_none() {
+                write_err = out.write_all(text.as_bytes()).err();
+            }
+        });
+        if let Some(e) = write_err.take() {
+            return sink_error(e);
+        }
+        match result {
+            Ok(summary) => {
+                if let Some(e) = &summary.error {
+                    eprintln!("nfdpi: {}: {e}", path.display());
+                    failed = true;
+                }
+            }
+            Err(e) => {
+                eprintln!("nfdpi: {}: {e}", path.display());
+                failed = true;
+            }
+        }
+    }
+    if let Err(e) = out.flush() {
+        return sink_error(e);
+    }
+    if failed {
+        ExitCode::from(EXIT_USAGE)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
 fn check_signatures(args: cli::CheckArgs) -> ExitCode {
+    if let Some(dir) = &args.against {
+        return check_against(dir, &args.paths);
+    }
     let paths = if args.paths.is_empty() {
         match config::default_signatures() {
             Ok(p) => vec![p],
@@ -426,6 +512,109 @@ fn check_signatures(args: cli::CheckArgs) -> ExitCode {
             eprintln!("nfdpi: signature set refused ({} error(s))", errors.len());
             ExitCode::from(EXIT_USAGE)
         }
+    }
+}
+
+/// `check-signatures --against DIR DRAFT…`: the shipped set plus the drafts, over every capture
+/// in DIR with the default policy; lists each flow a draft rule names.
+fn check_against(dir: &Path, drafts: &[PathBuf]) -> ExitCode {
+    let mut paths = match config::default_signatures() {
+        Ok(p) => vec![p],
+        Err(e) => {
+            eprintln!("nfdpi: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    paths.extend(drafts.iter().cloned());
+    let set = match SignatureSet::load(&paths) {
+        Ok(set) => Arc::new(set),
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("{e}");
+            }
+            eprintln!("nfdpi: signature set refused ({} error(s))", errors.len());
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let captures = match captures_in(dir) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("nfdpi: {}: {e}", dir.display());
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let draft_files: Vec<String> = drafts.iter().flat_map(|d| sig_files(d)).collect();
+    let cfg = EngineConfig {
+        decapsulate: true,
+        ..EngineConfig::default()
+    };
+    let (mut named, mut flows, mut failed) = (0u64, 0u64, false);
+    for path in &captures {
+        let render = |_: &engine::FlowRecord, _: &mut Vec<u8>| {};
+        let result =
+            replay::classify_capture(path, &cfg, Arc::clone(&set), false, &render, |r, _| {
+                flows += 1;
+                let Some(sig) = r.signature.as_deref() else {
+                    return Ok(());
+                };
+                let file = sig.rsplit_once(':').map_or(sig, |(f, _)| f);
+                if draft_files.iter().any(|d| d == file) {
+                    named += 1;
+                    let at = r
+                        .decided_at_packet
+                        .map_or_else(|| "held to the end".into(), |n| format!("packet {n}"));
+                    println!(
+                        "{}\t{} {} > {}\t{at}\t{sig} ({}, {})",
+                        name_of(path),
+                        r.transport,
+                        r.src,
+                        r.dst,
+                        r.protocol,
+                        r.verdict
+                    );
+                }
+                Ok(())
+            });
+        if let Err(e) = result {
+            eprintln!("nfdpi: {}: {e}", path.display());
+            failed = true;
+        }
+    }
+    eprintln!(
+        "{named} of {flows} flows in {} capture(s) named by the draft rules",
+        captures.len()
+    );
+    if failed {
+        ExitCode::from(EXIT_USAGE)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The captures (`*.pcap`, `*.pcapng`) directly in `dir`, sorted by name.
+fn captures_in(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "pcap" || x == "pcapng"))
+        .collect();
+    v.sort();
+    Ok(v)
+}
+
+/// The file names (as rule locations show them) of the `.sig` files a path names.
+fn sig_files(path: &Path) -> Vec<String> {
+    let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned());
+    if path.is_dir() {
+        std::fs::read_dir(path)
+            .map(|rd| {
+                rd.filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|x| x == "sig"))
+                    .filter_map(|p| name(&p))
+                    .collect()
+            })
+            .unwrap_or_default()
+    } else {
+        name(path).into_iter().collect()
     }
 }
 

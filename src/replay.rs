@@ -11,7 +11,7 @@ use std::sync::Arc;
 use pcap_parser::pcapng::Block;
 use pcap_parser::{PcapBlockOwned, PcapError};
 
-use crate::engine::{Engine, EngineConfig, FlowRecord, LinkType};
+use crate::engine::{Engine, EngineConfig, FlowRecord, LinkType, PacketTrace};
 use crate::signature::SignatureSet;
 use crate::stats::Snapshot;
 
@@ -105,6 +105,40 @@ pub fn classify_capture(
     let mut summary = finish(st, result, engine.stats().snapshot())?;
     summary.decided = engine.decided_by_protocol();
     Ok(summary)
+}
+
+/// What [`trace_capture`] hands on: a packet as the engine saw it, or a flow that ended.
+pub enum Traced<'a> {
+    Packet(PacketTrace<'a>),
+    Record(FlowRecord),
+}
+
+/// [`classify_capture`] for `explain`: the same engine over the same packets, with every packet
+/// of a tracked flow handed to `on` as it is processed, and every flow record as its flow ends
+/// (idle timeout, end of capture). No progress bar.
+pub fn trace_capture(
+    path: &Path,
+    cfg: &EngineConfig,
+    sigs: Arc<SignatureSet>,
+    on: &mut dyn FnMut(Traced<'_>),
+) -> Result<CaptureSummary, CaptureError> {
+    let engine = Engine::new(cfg.clone(), sigs);
+    let mut clock = Clock::default();
+    let mut out = Vec::new();
+    let mut st = ReadState::default();
+    let result = read_frames(path, false, &mut st, &mut |link, now, data| {
+        if clock.tick(now) {
+            engine.sweep(now, &mut out);
+            out.drain(..).for_each(|r| on(Traced::Record(r)));
+        }
+        if let (_, Some(t)) = engine.trace(link, data, now) {
+            on(Traced::Packet(t));
+        }
+        Ok(())
+    })?;
+    engine.drain(&mut out);
+    out.drain(..).for_each(|r| on(Traced::Record(r)));
+    finish(st, result, engine.stats().snapshot())
 }
 
 /// The summary of a capture from what the reader found and the engines counted.

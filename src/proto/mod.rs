@@ -83,6 +83,36 @@ pub trait Check: fmt::Debug + fmt::Display + Send + Sync + 'static {
     fn validate(&self) -> Result<(), String> {
         Ok(())
     }
+    /// Why a payload fails this test, for `nfdpi explain` (a slow walk, never the matcher's
+    /// path): the first condition that fails, at which payload byte. Called only when `holds`
+    /// is false. The default names the test and no byte; a helper says more in its own file.
+    fn miss(&self, payload: &[u8], transport: u8) -> Miss {
+        let _ = (payload, transport);
+        Miss {
+            offset: None,
+            want: self.to_string(),
+            found: "a payload that does not pass".into(),
+        }
+    }
+}
+
+/// Why a test failed on one payload: the byte it failed at (when the failure has one), what the
+/// test wanted there and what the payload holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Miss {
+    pub offset: Option<usize>,
+    pub want: String,
+    pub found: String,
+}
+
+impl Miss {
+    pub fn new(offset: Option<usize>, want: impl Into<String>, found: impl Into<String>) -> Self {
+        Miss {
+            offset,
+            want: want.into(),
+            found: found.into(),
+        }
+    }
 }
 
 /// Clone and compare boxed checks; implemented for every `Check + Clone + PartialEq`.

@@ -15,7 +15,7 @@ use nom::multi::separated_list1;
 use nom::sequence::{preceded, tuple};
 
 use super::syntax::{lit, literal, u16_num, Res};
-use super::{be16, be32, Check, Helper, Hints, ProtoTest};
+use super::{be16, be32, Check, Helper, Hints, Miss, ProtoTest};
 use crate::packet::{TCP, UDP};
 
 /// The STUN message types of RFC 3489 ("classic" STUN, without the magic cookie).
@@ -202,6 +202,14 @@ impl Check for StunTest {
         }
     }
 
+    fn miss(&self, payload: &[u8], transport: u8) -> Miss {
+        let cookie = matches!(self, StunTest::Message { cookie: true, .. });
+        let body = unwrap_ms_turn(unframe(payload, transport));
+        // The body is a suffix of the payload: its offset is what the framing took.
+        let at = payload.len().saturating_sub(body.len());
+        header_miss(body, at, transport, cookie).unwrap_or_else(|| self.walk_miss(body, at))
+    }
+
     fn validate(&self) -> Result<(), String> {
         match self {
             StunTest::Realm(r) if r.is_empty() => {
@@ -209,6 +217,69 @@ impl Check for StunTest {
             }
             _ => Ok(()),
         }
+    }
+}
+
+/// The first check of [`Message::parse`] that `body` (at payload offset `at`) fails, if any.
+fn header_miss(body: &[u8], at: usize, transport: u8, cookie_required: bool) -> Option<Miss> {
+    let (Some(ty), Some(len), Some(cookie)) = (be16(body, 0), be16(body, 2), be32(body, 4)) else {
+        return Some(Miss::new(Some(at), "a 20-byte STUN header", format!("{} bytes", body.len())));
+    };
+    if body.len() < 20 {
+        return Some(Miss::new(Some(at), "a 20-byte STUN header", format!("{} bytes", body.len())));
+    }
+    if ty == 0 {
+        return Some(Miss::new(Some(at), "a message type other than 0", "0x0000"));
+    }
+    if usize::from(len) + 20 != body.len() {
+        let want = format!("length {:#06x} (message of {} bytes)", body.len() - 20, body.len());
+        return Some(Miss::new(Some(at + 2), want, format!("{len:#06x}")));
+    }
+    let found = format!("{ty:#06x}");
+    if cookie == MAGIC_COOKIE {
+        if ty & 0x3EEF > 0x000B && !(0x0800..=0x0802).contains(&ty) {
+            return Some(Miss::new(Some(at), "a type with type & 0x3eef <= 0x000b", found));
+        }
+        return None;
+    }
+    if cookie_required {
+        let want = format!("magic cookie {MAGIC_COOKIE:#010x}");
+        return Some(Miss::new(Some(at + 4), want, format!("{cookie:#010x}")));
+    }
+    if transport == TCP {
+        return Some(Miss::new(Some(at + 4), "the magic cookie over TCP", format!("{cookie:#010x}")));
+    }
+    if !CLASSIC_TYPES.contains(&ty) {
+        return Some(Miss::new(Some(at), "an RFC 3489 message type", found));
+    }
+    None
+}
+
+impl StunTest {
+    /// Why the attribute walk of a message with a valid header fails.
+    fn walk_miss(&self, body: &[u8], at: usize) -> Miss {
+        let m = Message {
+            body,
+            cookie: be32(body, 4) == Some(MAGIC_COOKIE),
+        };
+        let mut walk = m.attributes();
+        let kinds: Vec<String> = walk.by_ref().map(|a| format!("{:#06x}", a.kind)).collect();
+        if walk.broken() || (!m.has_cookie() && !walk.ends_exactly()) {
+            return Miss::new(None, "attributes that end with the message", "a broken attribute list");
+        }
+        let want = match self {
+            StunTest::Message { attrs, .. } => {
+                let a: Vec<String> = attrs.iter().map(|a| format!("{a:#06x}")).collect();
+                format!("an attribute {}", a.join("|"))
+            }
+            StunTest::Realm(r) => format!("a REALM containing {}", lit(r)),
+        };
+        let found = if kinds.is_empty() {
+            "no attributes".to_string()
+        } else {
+            format!("attributes {}", kinds.join(" "))
+        };
+        Miss::new(Some(at + 20), want, found)
     }
 }
 
@@ -295,6 +366,30 @@ pub(crate) mod tests {
             cookie,
             attrs: attrs.to_vec(),
         }
+    }
+
+    /// `explain` names the first header check a payload fails, at its byte, and the attribute
+    /// a message lacks.
+    #[test]
+    fn misses_name_the_failing_byte() {
+        let t = |src: &str| {
+            let (_, t) = HELPER.parse("stun", src).unwrap();
+            t
+        };
+        let attr = t(" cookie attr 0x8054");
+        // A binding request with the cookie and one attribute 0x0006 (4 bytes).
+        let msg = hex("000100082112a442000000000000000000000000000600040000000a");
+        let m = attr.check().miss(&msg, UDP);
+        assert_eq!((m.offset, m.want.as_str(), m.found.as_str()), (Some(20), "an attribute 0x8054", "attributes 0x0006"));
+        let mut bad_len = msg.clone();
+        bad_len[3] = 0x09;
+        let m = attr.check().miss(&bad_len, UDP);
+        assert_eq!((m.offset, m.found.as_str()), (Some(2), "0x0009"));
+        let mut no_cookie = msg.clone();
+        no_cookie[4] = 0x90;
+        let m = attr.check().miss(&no_cookie, UDP);
+        assert_eq!((m.offset, m.found.as_str()), (Some(4), "0x9012a442"));
+        assert_eq!(t("").check().miss(&[0x90, 1], UDP).found, "2 bytes");
     }
 
     #[test]

@@ -376,6 +376,7 @@ pub(crate) fn compile_rule(label: Arc<Label>, rule: &Rule) -> Result<CompiledRul
     }
     Ok(CompiledRule {
         label,
+        name: rule.name.clone(),
         transport,
         tests: tests.clone(),
         repeat: rule.repeat,

@@ -268,7 +268,8 @@ fn is_payload_test(k: &TestKind) -> bool {
     )
 }
 
-fn holds(t: &Test, pkt: &Packet<'_>, ctx: &Ctx) -> bool {
+/// Whether one test holds on a packet at its place in the flow.
+pub(crate) fn holds(t: &Test, pkt: &Packet<'_>, ctx: &Ctx) -> bool {
     let (client, server, cport, sport) = match ctx.dir {
         Direction::ToServer => (pkt.src, pkt.dst, pkt.sport, pkt.dport),
         Direction::ToClient => (pkt.dst, pkt.src, pkt.dport, pkt.sport),

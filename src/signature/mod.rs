@@ -5,10 +5,12 @@
 //! language, `compile` checks and orders the rules, `index` files them by transport, port,
 //! address, first payload byte and payload shape, and `matcher` runs a packet against its
 //! candidates. The protocol helpers the language calls (`stun`, `rtp`, `host`, …) live in
-//! `crate::proto`. Nothing here touches packets except `matcher`.
+//! `crate::proto`. Nothing here touches packets except `matcher` and `explain` (the slow walk
+//! that says why rules did not match a flow, for `nfdpi explain` and logs).
 
 pub mod category;
 mod compile;
+pub mod explain;
 mod index;
 mod load;
 pub mod matcher;
@@ -59,6 +61,8 @@ pub const MAX_RULES: usize = 30_000;
 #[derive(Debug)]
 pub(crate) struct CompiledRule {
     pub(crate) label: Arc<Label>,
+    /// The rule's name as written (`rule NAME`; empty for an nDPI custom line).
+    pub(crate) name: String,
     pub(crate) transport: Option<u8>,
     pub(crate) tests: Vec<Test>,
     pub(crate) repeat: Option<Repeat>,
@@ -164,6 +168,11 @@ impl SignatureSet {
     /// One label per protocol (name, id, category, where declared), in load order.
     pub fn labels(&self) -> &[Arc<Label>] {
         &self.labels
+    }
+
+    /// No rule looks at a flow's packets past this many (1-based: packets `1..=max_window`).
+    pub fn max_window(&self) -> u32 {
+        self.max_window
     }
 
     /// Files, protocols, rules and examples checked, for `check-signatures`.
