@@ -910,7 +910,7 @@ fn run_extras(args: &cli::RunArgs) -> Result<RunExtras, String> {
     let trace = (args.cut_log_rate > 0 || capture.is_some()).then_some(TraceConfig {
         log_rate: args.cut_log_rate,
         capture,
-        nearest: None,
+        nearest: Some(nfdpi::trace::nearest_from_first_bytes),
     });
     Ok(RunExtras { metrics, trace })
 }

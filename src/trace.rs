@@ -28,9 +28,56 @@ pub const DEFAULT_LOG_RATE: u32 = 10;
 
 /// The nearest rules of an unknown flow, for the log line's `nearest` field: given the set in
 /// use and the cut flow (its first payload bytes each way, and its packets when they were
-/// kept), a short description of each rule that came closest. Plugged in by the code that
-/// explains verdicts; until then the field is empty.
+/// kept), a short description of each rule that came closest ([`nearest_from_first_bytes`]).
 pub type NearestRules = fn(&SignatureSet, &CutFlow) -> Vec<String>;
+
+/// The [`NearestRules`] the daemon uses: the three rules that came closest to naming the flow,
+/// from the first payload bytes each way that every cut flow carries (at most 32 per
+/// direction, so a rule that tests a datagram's length or later bytes shows that test failing;
+/// `nfdpi explain` on the captured packets gives the full account).
+pub fn nearest_from_first_bytes(set: &SignatureSet, f: &CutFlow) -> Vec<String> {
+    use crate::packet::{Direction, Packet, TCP, UDP};
+    use crate::signature::matcher::Ctx;
+    let Some(t) = f.tapped.as_ref() else {
+        return Vec::new();
+    };
+    let proto = if f.transport == "tcp" { TCP } else { UDP };
+    let mut packets = Vec::with_capacity(2);
+    for (i, (dir, (src, dst))) in [
+        (Direction::ToServer, (f.client, f.server)),
+        (Direction::ToClient, (f.server, f.client)),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let Some(first) = t.first.get(i).filter(|b| b.seen) else {
+            continue;
+        };
+        let payload = first.bytes();
+        let header = if proto == TCP { 40 } else { 28 };
+        let pkt = Packet {
+            src: src.ip(),
+            dst: dst.ip(),
+            proto,
+            sport: src.port(),
+            dport: dst.port(),
+            payload,
+            ip_len: u32::try_from(payload.len() + header).unwrap_or(u32::MAX),
+            frag: None,
+        };
+        let index = u32::try_from(packets.len()).unwrap_or(0);
+        let ctx = Ctx {
+            dir,
+            index,
+            index_in_dir: 0,
+        };
+        packets.push((pkt, ctx));
+    }
+    crate::signature::explain::nearest_rules(set, &packets, 3)
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
 
 /// Where the trace thread finds the signature set in use.
 pub type Signatures = Box<dyn Fn() -> Arc<SignatureSet> + Send>;

@@ -387,9 +387,18 @@ fn live_cut_flow_is_logged_and_captured_for_classify() {
     assert_eq!(r["packets"], 12);
 
     // The same line as JSON, for log shippers.
+    // With a set whose one rule came close (its prefix held, its length did not), the line
+    // names that rule and its first failing test.
     let dir2 = lab._dir.path().join("cut2");
+    let sig = lab._dir.path().join("hello.sig");
+    std::fs::write(
+        &sig,
+        "protocol Hello id 9001 category Custom\n  rule hello\n    prefix \"HELLO-\"\n    len == 99\n",
+    )
+    .expect("write");
     lab.start_daemon(&[
-        "--no-signatures".into(),
+        "--signatures".into(),
+        sig.display().to_string(),
         "--log-format".into(),
         "json".into(),
         "--capture-unknown".into(),
@@ -410,6 +419,12 @@ fn live_cut_flow_is_logged_and_captured_for_classify() {
     assert_eq!(obj["bytes_to_client"], 35);
     assert_eq!(obj["first_payload_to_server"], "48454c4c4f2d6e666470692d31");
     assert_eq!(obj["level"], "INFO");
+    let nearest = obj["nearest"].as_str().unwrap_or_default();
+    assert_eq!(
+        nearest,
+        "hello.sig:2 hello (Hello, 1/2 tests): packet 1: `len == 0x63`: want len == 0x63, found 13",
+        "{obj}"
+    );
 }
 
 /// A flood of cut flows: the capture directory stays within `--capture-max-bytes` and
