@@ -976,7 +976,7 @@ mod tests {
     /// budget cuts, tallied under its protocol, and handed to the sink with its name.
     #[test]
     fn a_denied_protocol_is_cut_by_policy_and_tallied_by_name() {
-        let src = "protocol Blocked id 77 category Custom\n  rule a\n    port 9\n\nprotocol Fine id 78 category Custom\n  rule b\n    port 10\n";
+        let src = "protocol Blocked id 77 category Custom\n  rule a\n    broad\n    port 9\n\nprotocol Fine id 78 category Custom\n  rule b\n    broad\n    port 10\n";
         let sigs = Arc::new(SignatureSet::from_sources(&[("t.sig", src)]).expect("set"));
         let cfg = EngineConfig {
             policy: Policy {

@@ -224,7 +224,7 @@ fn check_signatures_against_names_a_flow_with_a_draft_and_not_without() {
     let draft = |port: u16| -> PathBuf {
         let p = dir.path().join(format!("draft{port}.sig"));
         let src = format!(
-            "protocol DraftExample id 4000 category Custom\n  rule telegram-p2p\n    transport udp\n    port {port}\n    packet first\n"
+            "protocol DraftExample id 4000 category Custom\n  rule telegram-p2p\n    broad\n    transport udp\n    port {port}\n    packet first\n"
         );
         std::fs::write(&p, src).unwrap();
         p
