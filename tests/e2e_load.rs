@@ -301,7 +301,7 @@ fn live_reload_that_panics_is_refused_and_the_daemon_keeps_verdicting() {
             "expected an id no other protocol has",
         ),
     ];
-    for (text, why) in broken {
+    for (i, (text, why)) in (0u16..).zip(broken) {
         std::fs::write(sigs.path().join("zz-broken.sig"), text).expect("write");
         lab.signal_and_wait(libc::SIGHUP, "reload refused; the running configuration");
         let log = lab.log_text();
@@ -315,11 +315,41 @@ fn live_reload_that_panics_is_refused_and_the_daemon_keeps_verdicting() {
                 .is_some_and(|c| c.try_wait().ok().flatten().is_none()),
             "the daemon died on the reload of {text:?}:\n{log}"
         );
-        inspection_resumes(&mut lab);
+        still_verdicting(&mut lab, i);
     }
     let log = lab.stop_daemon();
     assert_eq!(last_counter(&log, "stopping", "reloads_failed"), 3, "{log}");
     assert_eq!(last_counter(&log, "stopping", "reloads"), 0, "{log}");
+}
+
+/// After a refused reload (the `i`-th), the old set still decides new flows: an unknown flow is
+/// cut at the budget and a Skype call passes, each on ports no earlier flow used.
+fn still_verdicting(lab: &mut Lab, i: u16) {
+    let mut seed = 7 + u64::from(i);
+    let steps: Vec<(Dir, Vec<u8>)> = (0..50)
+        .map(|_| (Dir::ToServer, random_bytes(1000, &mut seed)))
+        .collect();
+    let n = lab
+        .pair(42000 + i, 6000 + i)
+        .replay(&steps)
+        .iter()
+        .filter(|a| **a)
+        .count();
+    let skype = client_payloads("skype.pcap", "192.168.1.34:13021", "76.185.207.12:45493");
+    let mut call: Vec<(Dir, Vec<u8>)> = skype.into_iter().map(|p| (Dir::ToServer, p)).collect();
+    call.extend((0..40).map(|_| (Dir::ToServer, random_bytes(1000, &mut seed))));
+    let m = lab
+        .pair(13100 + i, 45493)
+        .replay(&call)
+        .iter()
+        .filter(|a| **a)
+        .count();
+    eprintln!(
+        "after refused reload {i}: unknown flow {n}/50 arrived, skype call {m}/{}",
+        call.len()
+    );
+    assert_eq!(n, BUDGET / 1028, "a new unknown flow is inspected and cut");
+    assert_eq!(m, call.len(), "a call is identified and passes");
 }
 
 /// `--queues 0-255` (the most allowed): bound quickly, every queue with its own thread, and
