@@ -49,22 +49,14 @@ pub struct Located {
 
 impl fmt::Display for Located {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let num = self.line.to_string();
-        let pad = " ".repeat(num.len());
-        writeln!(
+        crate::signature::parse::render_located(
             f,
-            "{}:{}:{}: {}",
-            self.file, self.line, self.col, self.message
-        )?;
-        writeln!(f, "{pad} |")?;
-        writeln!(f, "{num} | {}", self.text)?;
-        let caret_pad: String = self
-            .text
-            .chars()
-            .take(self.col.saturating_sub(1) as usize)
-            .map(|c| if c == '\t' { '\t' } else { ' ' })
-            .collect();
-        write!(f, "{pad} | {caret_pad}^")
+            &self.file,
+            self.line,
+            self.col,
+            &self.message,
+            &self.text,
+        )
     }
 }
 

@@ -203,23 +203,39 @@ pub struct SyntaxError {
 
 impl fmt::Display for SyntaxError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let num = self.line.to_string();
-        let pad = " ".repeat(num.len());
-        writeln!(
+        render_located(
             f,
-            "{}:{}:{}: {}",
-            self.file, self.line, self.col, self.message
-        )?;
-        writeln!(f, "{pad} |")?;
-        writeln!(f, "{num} | {}", self.text)?;
-        let caret_pad: String = self
-            .text
-            .chars()
-            .take(self.col.saturating_sub(1) as usize)
-            .map(|c| if c == '\t' { '\t' } else { ' ' })
-            .collect();
-        write!(f, "{pad} | {caret_pad}^")
+            &self.file,
+            self.line,
+            self.col,
+            &self.message,
+            &self.text,
+        )
     }
+}
+
+/// `file:line:col: message`, then the line and a caret under the column (1-based, in
+/// characters; tabs kept so the caret lines up): how every located error is shown, the
+/// signature loader's and the configuration file's.
+pub(crate) fn render_located(
+    f: &mut fmt::Formatter<'_>,
+    file: &str,
+    line: u32,
+    col: u32,
+    message: &str,
+    text: &str,
+) -> fmt::Result {
+    let num = line.to_string();
+    let pad = " ".repeat(num.len());
+    writeln!(f, "{file}:{line}:{col}: {message}")?;
+    writeln!(f, "{pad} |")?;
+    writeln!(f, "{num} | {text}")?;
+    let caret_pad: String = text
+        .chars()
+        .take(col.saturating_sub(1) as usize)
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    write!(f, "{pad} | {caret_pad}^")
 }
 
 fn describe_found(rest: &str) -> String {
