@@ -370,6 +370,7 @@ mod tests {
             server: "10.0.0.2:2".parse().unwrap(),
             reason: "budget",
             label: None,
+            unconfirmed: None,
             packets: [sizes.len() as u32, 0],
             bytes: [0, 0],
             decided_at_packet: sizes.len() as u32,

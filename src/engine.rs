@@ -16,6 +16,7 @@ pub use crate::flow::tap::{FirstBytes, TapConfig, Tapped};
 use crate::flow::tap::{Tap, TapPacket};
 use crate::flow::{Decision, DecisionReason, FlowKey, FlowState, FlowTable, TableConfig};
 use crate::packet::{Direction, Packet, ParseError};
+use crate::signature::confirm;
 use crate::signature::matcher::{self, Ctx, Outcome};
 pub use crate::signature::{Label, SignatureSet};
 use crate::stats::{ProtocolTally, Stats};
@@ -64,6 +65,11 @@ pub struct FlowRecord {
     pub verdict: &'static str,
     pub decided_at_packet: Option<u32>,
     pub decided_at_bytes: Option<u64>,
+    /// The packet that confirmed the name given by a rule with `confirm` (1-based).
+    pub confirmed_at_packet: Option<u32>,
+    /// The name a rule with `confirm` gave the flow, when the budget cut the flow before
+    /// later packets confirmed it (`protocol` is then `Unknown`; `signature` names the rule).
+    pub unconfirmed: Option<String>,
     pub packets: u64,
     pub bytes: u64,
     pub dropped_packets: u64,
@@ -81,19 +87,25 @@ impl FlowRecord {
             Decision::Accept(_) => ("accept", true),
             Decision::Drop(_) => ("drop", true),
         };
+        let named = identified(st);
         FlowRecord {
             transport,
             src: key.endpoint(st.client),
             dst: key.endpoint(st.client.other()),
-            protocol: st
-                .label
-                .as_ref()
-                .map_or_else(|| "Unknown".to_string(), |l| l.protocol.clone()),
-            protocol_id: st.label.as_ref().map_or(0, |l| l.id),
+            protocol: named.map_or_else(|| "Unknown".to_string(), |l| l.protocol.clone()),
+            protocol_id: named.map_or(0, |l| l.id),
             signature: st.label.as_ref().map(|l| l.location.clone()),
             verdict,
             decided_at_packet: decided.then_some(st.decided_at_packet),
             decided_at_bytes: decided.then_some(u64::from(st.decided_at_bytes)),
+            confirmed_at_packet: match (st.decision, named) {
+                (Decision::Accept(_), Some(l)) if l.confirm.is_some() => Some(st.decided_at_packet),
+                _ => None,
+            },
+            unconfirmed: named
+                .is_none()
+                .then(|| st.label.as_ref().map(|l| l.protocol.clone()))
+                .flatten(),
             packets: u64::from(st.total_packets()),
             bytes: st.total_bytes(),
             dropped_packets: u64::from(st.dropped_packets),
@@ -124,6 +136,9 @@ pub struct CutFlow {
     pub reason: &'static str,
     /// The protocol the flow was named, when it was named but not accepted.
     pub label: Option<Arc<Label>>,
+    /// The name a rule with `confirm` gave the flow, when the budget cut it before later
+    /// packets confirmed it (`label` is then `None`).
+    pub unconfirmed: Option<Arc<Label>>,
     /// Packets and IP bytes client→server and server→client, the deciding packet included.
     pub packets: [u32; 2],
     pub bytes: [u64; 2],
@@ -157,6 +172,14 @@ pub struct PacketTrace<'a> {
     /// The flow's first packet time (tells a flow from a later one on the same 5-tuple).
     pub first_seen: u64,
     pub verdict: PacketVerdict,
+}
+
+/// The flow's protocol: its label, unless the budget cut it before its name was confirmed.
+fn identified(st: &FlowState) -> Option<&Arc<Label>> {
+    match st.decision {
+        Decision::Drop(DecisionReason::Budget) => None,
+        _ => st.label.as_ref(),
+    }
 }
 
 /// The classifier. Shared by reference between threads.
@@ -504,20 +527,20 @@ impl Engine {
         let policy = self.policy.load();
         if st.decision == Decision::Pending {
             self.tap_packet(st, &ctx, a);
-            if let (true, Some(pkt)) = (st.matching, a.pkt) {
-                let sigs = self.sigs.load();
-                match matcher::inspect(&sigs, pkt, &ctx, &mut st.progress) {
-                    Outcome::Matched(label) => self.identify(st, label, &policy),
-                    Outcome::GaveUp => st.matching = false,
-                    Outcome::Undecided => {}
+            match (st.matching, a.pkt) {
+                (true, Some(pkt)) => {
+                    let sigs = self.sigs.load();
+                    match matcher::inspect(&sigs, pkt, &ctx, &mut st.progress) {
+                        Outcome::Matched(label) => self.name(st, label, &policy),
+                        Outcome::GaveUp => st.matching = false,
+                        Outcome::Undecided => {}
+                    }
                 }
+                (false, Some(pkt)) => self.confirm(st, pkt, dir, &policy),
+                (_, None) => {}
             }
             if st.decision == Decision::Pending && policy.over_budget(st.total_bytes()) {
-                let sigs = self.sigs.load();
-                match matcher::settle(&sigs, &st.progress) {
-                    Some(label) => self.identify(st, label, &policy),
-                    None => st.decide(Decision::Drop(DecisionReason::Budget)),
-                }
+                self.on_budget(st, &policy);
             }
             if st.decision != Decision::Pending {
                 self.decided(st, a);
@@ -527,7 +550,7 @@ impl Engine {
         if verdict == Verdict::Drop {
             st.dropped_packets = st.dropped_packets.saturating_add(1);
         }
-        let id = st.label.as_ref().map_or(0, |l| l.id);
+        let id = identified(st).map_or(0, |l| l.id);
         PacketVerdict {
             verdict,
             mark: policy.marks.mark(st.decision, id),
@@ -535,7 +558,50 @@ impl Engine {
         }
     }
 
-    fn identify(&self, st: &mut FlowState, label: &Arc<crate::signature::Label>, policy: &Policy) {
+    /// A rule named the flow: decided at once, unless the rule asks for confirmation and the
+    /// policy would accept the flow (a drop never waits: it only takes away).
+    fn name(&self, st: &mut FlowState, label: &Arc<Label>, policy: &Policy) {
+        let waits =
+            label.confirm.is_some() && matches!(policy.on_identified(label), Decision::Accept(_));
+        if waits {
+            st.label = Some(Arc::clone(label));
+            st.matching = false;
+            st.progress = matcher::Progress::default();
+            self.stats.flows_named.fetch_add(1, Relaxed);
+        } else {
+            self.identify(st, label, policy);
+        }
+    }
+
+    /// A later packet of a flow named by a rule with `confirm`.
+    fn confirm(&self, st: &mut FlowState, pkt: &Packet<'_>, dir: Direction, policy: &Policy) {
+        let Some(label) = st.label.clone() else {
+            return;
+        };
+        let Some(spec) = &label.confirm else {
+            return;
+        };
+        if confirm::step(spec, pkt.payload, pkt.proto, dir, &mut st.progress) {
+            self.identify(st, &label, policy);
+            self.stats.flows_confirmed.fetch_add(1, Relaxed);
+        }
+    }
+
+    /// A pending flow went past its budget: a held match names it (and decides it, unless it
+    /// needs a confirmation it cannot get any more); otherwise it is cut.
+    fn on_budget(&self, st: &mut FlowState, policy: &Policy) {
+        if st.label.is_none() {
+            let sigs = self.sigs.load();
+            if let Some(label) = matcher::settle(&sigs, &st.progress) {
+                self.name(st, label, policy);
+            }
+        }
+        if st.decision == Decision::Pending {
+            st.decide(Decision::Drop(DecisionReason::Budget));
+        }
+    }
+
+    fn identify(&self, st: &mut FlowState, label: &Arc<Label>, policy: &Policy) {
         st.decide(policy.on_identified(label));
         st.label = Some(Arc::clone(label));
         self.stats.flows_identified.fetch_add(1, Relaxed);
@@ -560,7 +626,7 @@ impl Engine {
     /// The packet just counted decided its flow: count the decision, and hand a cut flow to
     /// the sink (a flow accepted leaves the tap).
     fn decided(&self, st: &FlowState, a: &Arrival<'_, '_>) {
-        let id = st.label.as_ref().map_or(0, |l| l.id);
+        let id = identified(st).map_or(0, |l| l.id);
         let reason = match st.decision {
             Decision::Drop(r) => r,
             _ => {
@@ -595,7 +661,8 @@ impl Engine {
             client: a.key.endpoint(st.client),
             server: a.key.endpoint(st.client.other()),
             reason: reason.cut_reason(),
-            label: st.label.clone(),
+            label: identified(st).cloned(),
+            unconfirmed: st.label.clone().filter(|_| identified(st).is_none()),
             packets: st.packets,
             bytes: st.bytes_each_way(),
             decided_at_packet: st.decided_at_packet,
@@ -1016,6 +1083,109 @@ mod tests {
             Some(0),
             "accepted flows leave the tap"
         );
+    }
+
+    /// A rule that names a call from its first packet and asks for four RTP packets that
+    /// continue one stream before the flow is accepted.
+    fn confirming_engine(policy: Policy) -> Engine {
+        let src = "protocol Call id 38 category VoIP\n  rule hello\n    u32@0 == 0xa5a5a5a5\n    confirm 4 by rtp\n";
+        let sigs = SignatureSet::from_sources(&[("t.sig", src)]).unwrap();
+        Engine::new(
+            EngineConfig {
+                policy,
+                ..EngineConfig::default()
+            },
+            Arc::new(sigs),
+        )
+    }
+
+    /// An IPv4/UDP packet 10.0.0.1:4000 -> 10.0.0.2:5000 carrying `payload`.
+    fn udp_with(payload: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        PacketBuilder::ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64)
+            .udp(4000, 5000)
+            .write(&mut out, payload)
+            .unwrap();
+        out
+    }
+
+    /// RTP, payload type 0, sequence `seq`, SSRC 0x01020304, 160 bytes of audio.
+    fn rtp(seq: u16) -> Vec<u8> {
+        let mut p = vec![0x80, 0x00];
+        p.extend_from_slice(&seq.to_be_bytes());
+        p.extend_from_slice(&[0, 0, 0, 0, 1, 2, 3, 4]);
+        p.extend_from_slice(&[0xD5; 160]);
+        p
+    }
+
+    #[test]
+    fn a_named_flow_is_accepted_only_once_confirmed() {
+        let e = confirming_engine(Policy::default());
+        let hello = udp_with(&[0xA5; 100]);
+        let v = e.process_ip(&hello, 0);
+        assert_eq!((v.verdict, v.decided, v.mark), (Verdict::Accept, false, 0));
+        // The first RTP packet opens the stream; four more continue it.
+        for seq in 0..4 {
+            assert!(!e.process_ip(&udp_with(&rtp(seq)), 1).decided, "rtp {seq}");
+        }
+        let v = e.process_ip(&udp_with(&rtp(4)), 2);
+        assert!(v.decided);
+        assert_eq!(v.mark, 0x0026_0001);
+        let mut out = Vec::new();
+        e.drain(&mut out);
+        let r = &out[0];
+        assert_eq!(
+            (r.protocol.as_str(), r.verdict, r.decided_at_packet),
+            ("Call", "accept", Some(6))
+        );
+        assert_eq!(
+            (r.confirmed_at_packet, r.unconfirmed.as_deref()),
+            (Some(6), None)
+        );
+        let s = e.stats().snapshot();
+        assert_eq!(
+            (s.flows_named, s.flows_confirmed, s.flows_identified),
+            (1, 1, 1)
+        );
+    }
+
+    #[test]
+    fn a_named_flow_that_never_confirms_is_cut_at_the_budget_and_reported_unconfirmed() {
+        let e = confirming_engine(Policy::default());
+        e.process_ip(&udp_with(&[0xA5; 100]), 0);
+        // The same "RTP" start, but a new SSRC every packet: no stream continues.
+        let mut t = 1;
+        let v = loop {
+            let mut p = rtp(t as u16);
+            p[8..12].copy_from_slice(&(t as u32).to_be_bytes());
+            let v = e.process_ip(&udp_with(&p), t);
+            if v.decided {
+                break v;
+            }
+            t += 1;
+        };
+        assert_eq!(
+            (v.verdict, v.mark),
+            (Verdict::Drop, MarkLayout::default().drop)
+        );
+        let mut out = Vec::new();
+        e.drain(&mut out);
+        let r = &out[0];
+        assert_eq!((r.protocol.as_str(), r.verdict), ("Unknown", "drop"));
+        assert_eq!(r.unconfirmed.as_deref(), Some("Call"));
+        assert_eq!(r.confirmed_at_packet, None);
+        assert!(r.decided_at_bytes.unwrap() > crate::policy::DEFAULT_BUDGET);
+        assert_eq!(e.stats().snapshot().flows_cut, 1);
+    }
+
+    #[test]
+    fn a_named_flow_the_policy_drops_is_dropped_without_waiting() {
+        let e = confirming_engine(Policy {
+            deny: vec!["Call".into()],
+            ..Policy::default()
+        });
+        let v = e.process_ip(&udp_with(&[0xA5; 100]), 0);
+        assert_eq!((v.verdict, v.decided), (Verdict::Drop, true));
     }
 
     proptest! {

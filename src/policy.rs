@@ -250,6 +250,7 @@ mod tests {
             id: 7,
             category: category.into(),
             location: "x.sig:1".into(),
+            confirm: None,
         }
     }
 

@@ -80,8 +80,12 @@ counters! {
     flows_ended,
     /// New flows not tracked because the table was full (they got the overflow verdict).
     flows_refused,
-    /// Flows identified by a signature.
+    /// Flows identified by a signature (decided by the policy).
     flows_identified,
+    /// Flows named by a rule with `confirm`, left pending until later packets confirm them.
+    flows_named,
+    /// Named flows that later packets confirmed (they are counted as identified too).
+    flows_confirmed,
     /// Flows cut by the budget.
     flows_cut,
     /// Flows identified as a protocol the policy drops (cut by policy).

@@ -307,7 +307,10 @@ impl Worker {
             flow = %format_args!("{} {} -> {}", f.transport, f.client, f.server),
             reason = f.reason,
             protocol = label.map_or("Unknown", |l| l.protocol.as_str()),
-            signature = label.map_or("", |l| l.location.as_str()),
+            unconfirmed = f.unconfirmed.as_deref().map_or("", |l| l.protocol.as_str()),
+            signature = label
+                .or(f.unconfirmed.as_deref())
+                .map_or("", |l| l.location.as_str()),
             packets_to_server = f.packets[0],
             packets_to_client = f.packets[1],
             bytes_to_server = f.bytes[0],
@@ -374,6 +377,7 @@ mod tests {
             server: "10.0.0.2:2".parse().unwrap(),
             reason: "budget",
             label: None,
+            unconfirmed: None,
             packets: [1, 0],
             bytes: [100, 0],
             decided_at_packet: 1,

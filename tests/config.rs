@@ -154,9 +154,16 @@ fn the_shipped_policy_cuts_openvpn_and_passes_teams_calls_offline() {
         "every OpenVPN flow is cut once identified"
     );
     let got = tally(&classify(&["--config", cfg], &teams));
+    // Nine calls are confirmed by their media and accepted; four flows of two or three STUN
+    // packets end named but unconfirmed (pending: they never reach the budget); none is cut.
     assert_eq!(
         got.get(&("Skype_TeamsCall".into(), "accept".into())),
-        Some(&13),
+        Some(&9),
+        "{got:?}"
+    );
+    assert_eq!(
+        got.get(&("Skype_TeamsCall".into(), "pending".into())),
+        Some(&4),
         "{got:?}"
     );
     assert_eq!(
@@ -172,10 +179,21 @@ fn the_shipped_policy_cuts_openvpn_and_passes_teams_calls_offline() {
         got,
         BTreeMap::from([(("OpenVPN".into(), "accept".into()), 7)])
     );
-    // --allow Skype_Teams does not name the calls; they pass here by category, and a policy
-    // that accepts nothing by category cuts them.
+    // --allow Skype_Teams (classic Skype, from the opt-in file) does not name the calls; they
+    // pass here by category, and a policy that accepts nothing by category cuts them.
+    let classic = common::root().join("signatures/opt-in/skype_classic.sig");
+    let shipped = common::root().join("signatures");
     let got = tally(&classify(
-        &["--allow", "Skype_Teams", "--allow-category", "none"],
+        &[
+            "--signatures",
+            shipped.to_str().unwrap(),
+            "--signatures",
+            classic.to_str().unwrap(),
+            "--allow",
+            "Skype_Teams",
+            "--allow-category",
+            "none",
+        ],
         &teams,
     ));
     assert_eq!(
@@ -198,7 +216,7 @@ fn lists_forgive_spaces_and_suggest_the_closest_names() {
     for (args, want) in [
         (
             &["--allow", "Skype_Team"][..],
-            "--allow Skype_Team: unknown protocol `Skype_Team` (did you mean `Skype_Teams` or `Skype_TeamsCall`?)",
+            "--allow Skype_Team: unknown protocol `Skype_Team` (did you mean `Skype_TeamsCall`?)",
         ),
         (
             &["--deny-category", "Vpm"],
@@ -210,7 +228,12 @@ fn lists_forgive_spaces_and_suggest_the_closest_names() {
             "`none` stands for no category and cannot be listed with categories",
         ),
     ] {
-        let out = nfdpi().arg("classify").args(args).arg(&cap).output().unwrap();
+        let out = nfdpi()
+            .arg("classify")
+            .args(args)
+            .arg(&cap)
+            .output()
+            .unwrap();
         assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
         assert!(stderr(&out).contains(want), "{args:?}: {}", stderr(&out));
         assert!(out.stdout.is_empty(), "{args:?}");

@@ -100,44 +100,59 @@ fn live_ipv6_unknown_flow_is_cut_at_budget() {
     assert_one_verdict_per_queued_packet(total, &log);
 }
 
-/// Sends `payloads` then 40 × 1000 bytes on the same socket; returns (arrived, total, queued).
-fn call_then_bulk(
-    lab: &mut Lab,
-    cport: u16,
-    sport: u16,
-    payloads: &[Vec<u8>],
-) -> (usize, usize, u64) {
+/// Sends `payloads` on one socket; returns (arrived, total, queued).
+fn replay_call(lab: &mut Lab, cport: u16, sport: u16, payloads: &[Vec<u8>]) -> (usize, usize, u64) {
     let pair = lab.pair(cport, sport);
-    let mut seed = u64::from(cport) << 20 | u64::from(sport);
-    let mut steps: Vec<(Dir, Vec<u8>)> = payloads
+    let steps: Vec<(Dir, Vec<u8>)> = payloads
         .iter()
         .map(|p| (Dir::ToServer, p.clone()))
         .collect();
-    steps.extend((0..40).map(|_| (Dir::ToServer, random_bytes(1000, &mut seed))));
     let before = lab.queued_so_far();
     let arrived = pair.replay(&steps);
     let queued = lab.queued_so_far() - before;
     (arrived.iter().filter(|a| **a).count(), steps.len(), queued)
 }
 
-/// Cases 2, 3 and 4: a Skype call flow and a Teams STUN flow (other ports, a private address)
-/// are identified from their first packets and then pass for good, past the budget, and their
-/// later packets no longer reach the daemon. Needs the shipped signatures.
+/// Cases 2, 3 and 4: a classic Skype call flow (with the opt-in file loaded) and a Teams STUN
+/// flow (other ports, a private address) are named from their first packets, confirmed by the
+/// media that follows (classic Skype's own framing; RTP), and then pass for good, 40 KB past
+/// the budget, and their later packets no longer reach the daemon. Needs the shipped
+/// signatures.
 #[test]
 fn live_skype_and_teams_calls_pass() {
     let _g = serial();
     if !gate("live_skype_and_teams_calls_pass") {
         return;
     }
-    let skype = client_payloads("skype.pcap", "192.168.1.34:13021", "76.185.207.12:45493");
-    let teams = client_payloads("teams.pcap", "192.168.1.6:50016", "192.168.0.4:50005");
+    let mut seed = 0x5eed;
+    // Classic Skype's rules hold their match until no other rule can take the flow (its 24th
+    // packet), so small datagrams come first; four more confirm it.
+    let mut skype = client_payloads("skype.pcap", "192.168.1.34:13021", "76.185.207.12:45493");
+    skype.extend(classic_skype_media(40, 100, &mut seed));
+    skype.extend(classic_skype_media(40, 1000, &mut seed));
+    let mut teams = client_payloads("teams.pcap", "192.168.1.6:50016", "192.168.0.4:50005");
+    teams.extend(rtp_media(40, 1000, &mut seed));
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut lab = Lab::new("e2e2");
     lab.install_rules(&[]);
-    lab.start_daemon(&[]); // the shipped signatures: identification is the point here
-    let (got, sent, queued) = call_then_bulk(&mut lab, 13021, 45493, &skype);
+    // The shipped signatures and classic Skype's opt-in file: identification is the point here.
+    lab.start_daemon(&[
+        "--signatures".to_string(),
+        root.join("signatures").display().to_string(),
+        "--signatures".to_string(),
+        root.join("signatures/opt-in/skype_classic.sig")
+            .display()
+            .to_string(),
+    ]);
+    let (got, sent, queued) = replay_call(&mut lab, 13021, 45493, &skype);
     eprintln!("case 2: skype: {got}/{sent} arrived, {queued} queued");
-    let (got3, sent3, queued3) = call_then_bulk(&mut lab, 50016, 50005, &teams);
+    let (got3, sent3, queued3) = replay_call(&mut lab, 50016, 50005, &teams);
     eprintln!("case 3: teams stun: {got3}/{sent3} arrived, {queued3} queued");
+    // The same first packets followed by random bytes never confirm: cut at the budget.
+    let mut fake = client_payloads("teams.pcap", "192.168.1.6:50016", "192.168.0.4:50005");
+    fake.extend((0..40).map(|_| random_bytes(1000, &mut seed)));
+    let (got4, sent4, _) = replay_call(&mut lab, 50018, 50006, &fake);
+    eprintln!("case 3b: teams stun then random: {got4}/{sent4} arrived");
     assert_eq!(got, sent, "skype call flow: every datagram must arrive");
     assert!(
         queued < sent as u64,
@@ -147,6 +162,10 @@ fn live_skype_and_teams_calls_pass() {
     assert!(
         queued3 < sent3 as u64,
         "case 4: later packets of the decided teams flow must not be queued"
+    );
+    assert!(
+        got4 < sent4,
+        "a call's first packets then random bytes must be cut"
     );
     let total = lab.queued_so_far();
     let log = lab.stop_daemon();

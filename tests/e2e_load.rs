@@ -198,7 +198,7 @@ fn live_flood_is_counted_bounded_and_inspection_resumes() {
     uncounted_with_a_short_queue(&mut lab);
 }
 
-/// After the flood, once its flows expired, a new unknown flow is cut at the budget and a Skype
+/// After the flood, once its flows expired, a new unknown flow is cut at the budget and a Teams
 /// call passes: nfdpi inspects again.
 fn inspection_resumes(lab: &mut Lab) {
     let end = Instant::now() + Duration::from_secs(15);
@@ -216,15 +216,19 @@ fn inspection_resumes(lab: &mut Lab) {
         .collect();
     let cut = lab.pair(41001, 5001).replay(&steps);
     let n = cut.iter().filter(|a| **a).count();
-    // The call's datagrams, then 40 × 1000 bytes: past the budget, all of it passes only when
-    // the call was identified.
-    let skype = client_payloads("skype.pcap", "192.168.1.34:13021", "76.185.207.12:45493");
-    let mut call: Vec<(Dir, Vec<u8>)> = skype.into_iter().map(|p| (Dir::ToServer, p)).collect();
-    call.extend((0..40).map(|_| (Dir::ToServer, random_bytes(1000, &mut seed))));
+    // The call's datagrams, then 40 × 1000 bytes of RTP: past the budget, all of it passes
+    // only when the call was named and its media confirmed it.
+    let teams = client_payloads("teams.pcap", "192.168.1.6:50016", "192.168.0.4:50005");
+    let mut call: Vec<(Dir, Vec<u8>)> = teams.into_iter().map(|p| (Dir::ToServer, p)).collect();
+    call.extend(
+        rtp_media(40, 1000, &mut seed)
+            .into_iter()
+            .map(|p| (Dir::ToServer, p)),
+    );
     let passed = lab.pair(13021, 45493).replay(&call);
     let m = passed.iter().filter(|a| **a).count();
     eprintln!(
-        "after the flood: unknown flow {n}/50 arrived, skype call {m}/{}",
+        "after the flood: unknown flow {n}/50 arrived, teams call {m}/{}",
         call.len()
     );
     assert_eq!(n, BUDGET / 1028, "a new unknown flow is inspected and cut");

@@ -31,7 +31,7 @@ impl Probes {
         let mut seed = 0x5eed_0f0b_5e55;
         Probes {
             small: (0..5).map(|_| random_bytes(200, &mut seed)).collect(),
-            call: call_then_bulk(&skype(), &mut seed),
+            call: call_then_bulk(&teams_p2p(), &mut seed),
             bulk: (0..50).map(|_| random_bytes(1000, &mut seed)).collect(),
         }
     }
@@ -45,15 +45,16 @@ impl Probes {
     }
 }
 
-fn skype() -> Vec<Vec<u8>> {
-    client_payloads("skype.pcap", "192.168.1.34:13021", "76.185.207.12:45493")
+/// A peer-to-peer Teams call's first datagrams (STUN with Microsoft attributes).
+fn teams_p2p() -> Vec<Vec<u8>> {
+    client_payloads("teams.pcap", "93.71.110.205:16332", "192.168.1.6:50016")
 }
 
-/// A call's first datagrams, then 40 × 1000 bytes: past the budget, so all of it passes only
-/// when nfdpi identified the call and accepted the flow.
+/// A call's first datagrams, then 40 × 1000 bytes of RTP: past the budget, so all of it passes
+/// only when nfdpi named the call, its media confirmed it, and the flow was accepted.
 fn call_then_bulk(call: &[Vec<u8>], seed: &mut u64) -> Vec<Vec<u8>> {
     let mut out = call.to_vec();
-    out.extend((0..40).map(|_| random_bytes(1000, seed)));
+    out.extend(rtp_media(40, 1000, seed));
     out
 }
 
@@ -149,7 +150,7 @@ fn running_state(lab: &mut Lab, p: &Probes, port: &mut u16, row: &mut Row) {
         &mut seed,
     );
     for (what, payloads, cport, sport) in [
-        ("skype + 40 KB", &p.call, 13021, 45493),
+        ("teams p2p + 40 KB", &p.call, 13021, 45493),
         ("teams + 40 KB", &teams, 50016, 50005),
     ] {
         let pair = lab.pair(cport, sport);

@@ -340,15 +340,16 @@ fn every_shipped_protocol_is_tested_on_a_real_capture() {
     );
 }
 
-/// Skype_Teams (classic P2P rule B, `classic-repeat`) is always outranked by Skype_TeamsCall on
-/// the shared captures, as nDPI names them. Loaded alone, the shipped block names the P2P flow.
+/// Skype_Teams (classic P2P rule B, `classic-repeat`, in the opt-in file) is always outranked
+/// by Skype_TeamsCall on the shared captures, as nDPI names them. Loaded alone, its block names
+/// the P2P flow.
 #[test]
 fn skype_classic_repeat_alone() {
     let Some(path) = common::capture("ndpi/skype_udp.pcap", "skype_classic_repeat_alone") else {
         return;
     };
     let shipped = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("signatures/skype_teams.sig"),
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("signatures/opt-in/skype_classic.sig"),
     )
     .unwrap();
     let block = &shipped[shipped

@@ -66,9 +66,12 @@ pub struct FlowState {
     pub decision: Decision,
     /// False once the matcher gave up or the flow was decided: no more matching.
     pub matching: bool,
-    /// The protocol and rule, once identified.
+    /// The protocol and rule, once named. A rule with `confirm` names the flow while it is
+    /// still pending; a flow cut by its budget before confirming keeps the label it was given
+    /// (its decision says `Budget`), but it is not identified.
     pub label: Option<Arc<Label>>,
-    /// The matcher's progress between packets.
+    /// The matcher's progress between packets; once a rule with `confirm` named the flow,
+    /// its confirmation so far.
     pub progress: Progress,
 }
 
@@ -146,7 +149,11 @@ mod tests {
     #[test]
     fn a_state_fits_in_96_bytes() {
         // A million of them are stored: every 8 bytes here is 8 MB there.
-        assert!(std::mem::size_of::<FlowState>() <= 96);
+        assert!(
+            std::mem::size_of::<FlowState>() <= 96,
+            "{}",
+            std::mem::size_of::<FlowState>()
+        );
     }
 
     #[test]

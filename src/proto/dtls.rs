@@ -49,6 +49,11 @@ impl Check for DtlsTest {
     fn specificity(&self) -> u32 {
         2
     }
+
+    /// Content type (4 of 256), version (4 of 65536), a length that fits: about 24 bits.
+    fn bits(&self) -> f64 {
+        24.0
+    }
 }
 
 impl fmt::Display for DtlsTest {

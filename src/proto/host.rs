@@ -51,6 +51,11 @@ impl Check for HostTest {
     fn specificity(&self) -> u32 {
         3
     }
+
+    /// A DNS header or a TLS ClientHello (16 bits at least) holding the name.
+    fn bits(&self) -> f64 {
+        16.0 + 8.0 * self.0.len().min(8) as f64
+    }
 }
 
 impl fmt::Display for HostTest {

@@ -94,6 +94,11 @@ pub trait Check: fmt::Debug + fmt::Display + Send + Sync + 'static {
             found: "a payload that does not pass".into(),
         }
     }
+    /// Evidence against random bytes, in bits: about -log2 of the chance that a random payload
+    /// passes (`docs/signatures.md`, "Precision"). A helper that says nothing counts nothing.
+    fn bits(&self) -> f64 {
+        0.0
+    }
 }
 
 /// Why a test failed on one payload: the byte it failed at (when the failure has one), what the

@@ -57,6 +57,15 @@ impl Check for QuicTest {
     fn specificity(&self) -> u32 {
         2 + u32::from(!self.0.is_empty())
     }
+
+    /// Form and fixed bits, connection-id lengths that fit (about 8 bits), and a version of
+    /// the list (32 bits less the list's size).
+    fn bits(&self) -> f64 {
+        match self.0.len() {
+            0 => 8.0,
+            n => 40.0 - (n as f64).log2(),
+        }
+    }
 }
 
 impl fmt::Display for QuicTest {

@@ -86,6 +86,18 @@ impl Check for RtpTest {
         2
     }
 
+    /// Version 2 bits, then a payload type (RTP: 67 of 128, about 1 bit) or a packet type of
+    /// 22 of 256 and a length that fits (RTCP).
+    fn bits(&self) -> f64 {
+        match self {
+            RtpTest::Rtp(None) => 3.0,
+            RtpTest::Rtp(Some((a, b))) => {
+                2.0 + (128.0 / f64::from(b.saturating_sub(*a).saturating_add(1))).log2()
+            }
+            RtpTest::Rtcp => 7.5,
+        }
+    }
+
     fn validate(&self) -> Result<(), String> {
         match self {
             RtpTest::Rtp(Some((a, b))) if a > b => Err(format!(

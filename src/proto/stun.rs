@@ -210,6 +210,19 @@ impl Check for StunTest {
         header_miss(body, at, transport, cookie).unwrap_or_else(|| self.walk_miss(body, at))
     }
 
+    /// With the cookie: 32 bits, a length equal to the datagram's 16, the type 2; without it
+    /// (RFC 3489 types, 12 bits, and attributes ending at the end) about 28. An attribute type
+    /// asked for adds 8; a realm its text.
+    fn bits(&self) -> f64 {
+        match self {
+            StunTest::Message { cookie, attrs } => {
+                let base = if *cookie { 50.0 } else { 28.0 };
+                base + if attrs.is_empty() { 0.0 } else { 8.0 }
+            }
+            StunTest::Realm(r) => 28.0 + 8.0 * r.len() as f64,
+        }
+    }
+
     fn validate(&self) -> Result<(), String> {
         match self {
             StunTest::Realm(r) if r.is_empty() => {

@@ -8,6 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::category;
+use super::confirm::{ConfirmSpec, Kind};
 use super::index::Index;
 use super::matcher;
 use super::parse::{
@@ -119,8 +120,9 @@ impl Compiler {
                 id: p.id,
                 category: p.category.clone(),
                 location: src.location(r.line),
+                confirm: None,
             });
-            match compile_rule(label, r) {
+            match confirm_spec(r).and_then(|spec| compile_rule(with_confirm(label, spec), r)) {
                 Ok(c) => {
                     self.check_breadth(src, p, r);
                     self.check_examples(src, p, r, &c);
@@ -159,6 +161,7 @@ impl Compiler {
             id: p.id,
             category: p.category.clone(),
             location: src.location(p.line),
+            confirm: None,
         });
         self.by_name
             .insert(p.name.to_ascii_lowercase(), Arc::clone(&label));
@@ -227,6 +230,7 @@ impl Compiler {
                     id: self.next_custom,
                     category: "Custom".into(),
                     location: src.location(c.line),
+                    confirm: None,
                 });
                 self.next_custom = self.next_custom.saturating_add(1);
                 self.by_name
@@ -241,6 +245,7 @@ impl Compiler {
             id: proto.id,
             category: proto.category.clone(),
             location: src.location(c.line),
+            confirm: None,
         });
         for spec in &c.specs {
             let rule = Rule {
@@ -252,6 +257,7 @@ impl Compiler {
                 tests: custom_tests(spec),
                 repeat: None,
                 echo: None,
+                confirm: None,
                 examples: Vec::new(),
             };
             if let Ok(r) = compile_rule(Arc::clone(&label), &rule) {
@@ -322,6 +328,40 @@ fn custom_tests(spec: &CustomSpec) -> Vec<Test> {
             v
         }
         CustomSpec::Host(h) => vec![test(TestKind::Proto(ProtoTest::new(HostTest::new(h))))],
+    }
+}
+
+/// A rule's `confirm` statement, checked: a count of at least 1, and payload tests to repeat
+/// when `self` is one of its kinds.
+fn confirm_spec(rule: &Rule) -> Result<Option<ConfirmSpec>, String> {
+    let Some(c) = rule.confirm else {
+        return Ok(None);
+    };
+    if c.count == 0 {
+        return Err("expected `confirm N by …` with N ≥ 1, found 0".into());
+    }
+    let own: Vec<Test> = if c.has(Kind::Own) {
+        rule.tests
+            .iter()
+            .filter(|t| matcher::is_payload_test(&t.kind))
+            .cloned()
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if c.has(Kind::Own) && own.iter().all(|t| t.negated) {
+        return Err("expected payload tests for `confirm … by self` to repeat, found none".into());
+    }
+    Ok(Some(ConfirmSpec { confirm: c, own }))
+}
+
+fn with_confirm(label: Arc<Label>, confirm: Option<ConfirmSpec>) -> Arc<Label> {
+    match confirm {
+        None => label,
+        Some(spec) => Arc::new(Label {
+            confirm: Some(spec),
+            ..(*label).clone()
+        }),
     }
 }
 

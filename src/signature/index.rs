@@ -491,6 +491,7 @@ mod tests {
                         .collect(),
                     repeat: repeat.map(|(count, same)| Repeat { count, same }),
                     echo,
+                    confirm: None,
                     examples: Vec::new(),
                 };
                 // The index must hold for broad rules too (an operator may write them).
@@ -506,6 +507,7 @@ mod tests {
             id: 0,
             category: String::new(),
             location: String::new(),
+            confirm: None,
         });
         let compiles = |r: &Rule| compile::compile_rule(label.clone(), r).is_ok();
         let items = rules

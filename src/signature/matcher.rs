@@ -38,6 +38,14 @@ pub struct Progress {
     held: u16,
 }
 
+impl Progress {
+    /// Slot `i`'s value and count. Once a rule with `confirm` names the flow, matching stops and
+    /// the cleared slots keep its confirmation (`confirm`).
+    pub(crate) fn cell(&mut self, i: usize) -> Option<(&mut u32, &mut u8)> {
+        self.slots.get_mut(i).map(|s| (&mut s.value, &mut s.count))
+    }
+}
+
 /// Where a packet stands in its flow.
 #[derive(Debug, Clone, Copy)]
 pub struct Ctx {
@@ -249,14 +257,19 @@ pub fn settle<'s>(set: &'s SignatureSet, progress: &Progress) -> Option<&'s Arc<
 /// Whether a rule's payload tests hold on a payload alone (address, port, position and
 /// `repeat` are not checked). Used to run the examples carried in the files.
 pub(crate) fn payload_tests_hold(rule: &CompiledRule, payload: &[u8]) -> bool {
-    let proto = rule.transport.unwrap_or(UDP);
-    rule.tests
+    tests_hold(&rule.tests, payload, rule.transport.unwrap_or(UDP))
+}
+
+/// Whether the payload tests among `tests` hold on a payload of transport `proto` (the others
+/// are not checked).
+pub(crate) fn tests_hold(tests: &[Test], payload: &[u8], proto: u8) -> bool {
+    tests
         .iter()
         .filter(|t| is_payload_test(&t.kind))
         .all(|t| payload_test(&t.kind, payload, proto) != t.negated)
 }
 
-fn is_payload_test(k: &TestKind) -> bool {
+pub(crate) fn is_payload_test(k: &TestKind) -> bool {
     !matches!(
         k,
         TestKind::Transport(_)

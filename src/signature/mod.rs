@@ -10,11 +10,13 @@
 
 pub mod category;
 mod compile;
+pub mod confirm;
 pub mod explain;
 mod index;
 mod load;
 pub mod matcher;
 pub mod parse;
+pub mod precision;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -33,6 +35,8 @@ pub struct Label {
     pub category: String,
     /// Where the rule that matched is written: `skype.sig:12`.
     pub location: String,
+    /// What must confirm a flow this rule names before it is accepted (`confirm N by …`).
+    pub confirm: Option<confirm::ConfirmSpec>,
 }
 
 /// Errors that refuse a whole set. Each is rendered like a compiler's.
@@ -664,12 +668,11 @@ mod tests {
     #[test]
     fn the_shipped_set_loads_and_its_examples_pass() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("signatures");
-        let s = SignatureSet::load(&[dir]).unwrap_or_else(|e| panic!("{}", e[0]));
+        let s = SignatureSet::load(&[dir.clone()]).unwrap_or_else(|e| panic!("{}", e[0]));
         let sum = s.summary();
         assert!(sum.protocols >= 20 && sum.examples >= 40, "{sum}");
         for p in [
             "Skype_TeamsCall",
-            "Skype_Teams",
             "STUN",
             "DTLS",
             "RTP",
@@ -682,6 +685,11 @@ mod tests {
         ] {
             assert!(s.protocol_names().any(|n| n == p), "{p} missing");
         }
+        // Classic Skype's rule B names `Skype_Teams`: opt-in only.
+        assert!(!s.protocol_names().any(|n| n == "Skype_Teams"));
+        let classic = dir.join("opt-in/skype_classic.sig");
+        let with = SignatureSet::load(&[dir, classic]).unwrap_or_else(|e| panic!("{}", e[0]));
+        assert!(with.protocol_names().any(|n| n == "Skype_Teams"));
     }
 }
 

@@ -11,10 +11,11 @@ use std::net::IpAddr;
 use nom::branch::alt;
 use nom::bytes::complete::{tag, take_while1};
 use nom::character::complete::{char, digit1, hex_digit1, space0, space1};
-use nom::combinator::{cut, map, map_res, opt, recognize, value};
+use nom::combinator::{cut, map, map_opt, map_res, opt, recognize, value};
 use nom::multi::separated_list1;
 use nom::sequence::{pair, preceded, tuple};
 
+use super::confirm::{Confirm, Kind};
 use crate::proto::syntax::{self, hex, host_name, lit, literal, number, u16_num, Res};
 use crate::proto::{self, ProtoTest};
 
@@ -56,6 +57,8 @@ pub struct Rule {
     pub tests: Vec<Test>,
     pub repeat: Option<Repeat>,
     pub echo: Option<Echo>,
+    /// `confirm N by KIND…`: what must follow the match before the flow is accepted.
+    pub confirm: Option<Confirm>,
     pub examples: Vec<Example>,
 }
 
@@ -350,6 +353,7 @@ fn expected_for(stmt: &str, at: &str) -> String {
         "at" => "`at OFFSET LITERAL`".into(),
         "repeat" => "`repeat N` or `repeat N same uW@OFFSET`".into(),
         "echo" => "`echo uW@OFFSET` or `echo uW@OFFSET as uW@OFFSET`".into(),
+        "confirm" => "`confirm N by KIND…` with kinds among `stun turn msturn dtls rtp rtcp self`".into(),
         "example" => "`example match HEX` or `example nomatch HEX` (an even number of hex digits)".into(),
         "not" => "a test after `not`".into(),
         _ if proto::helper(&kw).is_some() => proto::helper(&kw).map_or("", |h| h.syntax()).into(),
@@ -388,6 +392,7 @@ enum Statement {
     Test(Test),
     Repeat(Repeat),
     Echo(Echo),
+    Confirm(Confirm),
     Example(bool, Vec<u8>),
     Custom(Vec<CustomSpec>, String),
 }
@@ -419,6 +424,7 @@ fn attach(out: &mut File, st: Statement, line: u32) -> Result<(), &'static str> 
                     tests: Vec::new(),
                     repeat: None,
                     echo: None,
+                    confirm: None,
                     examples: Vec::new(),
                 });
                 Ok(())
@@ -450,6 +456,10 @@ fn attach(out: &mut File, st: Statement, line: u32) -> Result<(), &'static str> 
                 }
                 Statement::Repeat(r) => rule.repeat = Some(r),
                 Statement::Echo(e) => rule.echo = Some(e),
+                Statement::Confirm(c) if rule.confirm.is_none() => rule.confirm = Some(c),
+                Statement::Confirm(_) => {
+                    return Err("one `confirm` per rule (this rule already has one)")
+                }
                 Statement::Example(m, payload) => rule.examples.push(Example {
                     matches: m,
                     payload,
@@ -475,6 +485,7 @@ fn statement(i: &str) -> Res<'_, Statement> {
         ),
         map(repeat_stmt, Statement::Repeat),
         map(echo_stmt, Statement::Echo),
+        map(confirm_stmt, Statement::Confirm),
         value(Statement::Hold, tag("hold")),
         value(Statement::Broad, tag("broad")),
         example_stmt,
@@ -511,6 +522,22 @@ fn echo_stmt(i: &str) -> Res<'_, Echo> {
             reply: reply.unwrap_or(request),
         },
     ))
+}
+
+fn confirm_stmt(i: &str) -> Res<'_, Confirm> {
+    let (i, _) = pair(tag("confirm"), space1)(i)?;
+    let (i, (count, _, kinds)) = cut(tuple((
+        map_res(number, u8::try_from),
+        tuple((space1, tag("by"), space1)),
+        separated_list1(
+            space1,
+            map_opt(
+                take_while1(|c: char| c.is_ascii_alphabetic()),
+                Kind::from_name,
+            ),
+        ),
+    )))(i)?;
+    Ok((i, Confirm::new(count, kinds)))
 }
 
 fn repeat_stmt(i: &str) -> Res<'_, Repeat> {
@@ -863,6 +890,9 @@ impl fmt::Display for File {
                                 write!(f, " as {}", e.reply)?;
                             }
                             writeln!(f)?;
+                        }
+                        if let Some(c) = r.confirm {
+                            writeln!(f, "    {c}")?;
                         }
                         for e in &r.examples {
                             writeln!(
@@ -1574,9 +1604,10 @@ pub(crate) mod tests {
                 (any::<bool>(), prop::collection::vec(any::<u8>(), 1..20)),
                 0..3,
             ),
+            prop::option::of((1u8..10, prop::sample::subsequence(Kind::ALL.to_vec(), 1..4))),
         )
             .prop_map(
-                |(name, priority, (hold, broad), tests, (repeat, echo), ex)| Rule {
+                |(name, priority, (hold, broad), tests, (repeat, echo), ex, confirm)| Rule {
                     name,
                     line: 0,
                     priority,
@@ -1585,6 +1616,7 @@ pub(crate) mod tests {
                     tests,
                     repeat,
                     echo,
+                    confirm: confirm.map(|(n, kinds)| Confirm::new(n, kinds)),
                     examples: ex
                         .into_iter()
                         .map(|(matches, payload)| Example {

@@ -680,6 +680,35 @@ pub fn capture(name: &str) -> PathBuf {
     p
 }
 
+/// Call media to follow a call's first datagrams: `n` RTP packets of `size` bytes (version 2,
+/// payload type 111, one SSRC, sequence numbers counting up, random media), which confirm a
+/// flow named by a rule with `confirm … by … rtp`.
+pub fn rtp_media(n: usize, size: usize, seed: &mut u64) -> Vec<Vec<u8>> {
+    (0..n)
+        .map(|i| {
+            let mut p = random_bytes(size.max(12), seed);
+            p[0] = 0x80;
+            p[1] = 111;
+            p[2..4].copy_from_slice(&(i as u16).to_be_bytes());
+            p[8..12].copy_from_slice(&0x5eed_ca11u32.to_be_bytes());
+            p
+        })
+        .collect()
+}
+
+/// Classic Skype's own framing to follow its first datagrams (the opt-in file's tests, which
+/// confirm by `self`): byte 0 0x9_, byte 2 0x02, random otherwise.
+pub fn classic_skype_media(n: usize, size: usize, seed: &mut u64) -> Vec<Vec<u8>> {
+    (0..n)
+        .map(|_| {
+            let mut p = random_bytes(size.max(16), seed);
+            p[0] = 0x90 | (p[0] & 0x0f);
+            p[2] = 0x02;
+            p
+        })
+        .collect()
+}
+
 /// The client-side payloads of the flow `client → server` in `capture`.
 pub fn client_payloads(capture_name: &str, client: &str, server: &str) -> Vec<Vec<u8>> {
     let (c, s): (SocketAddr, SocketAddr) =

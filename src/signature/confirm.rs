@@ -1,0 +1,265 @@
+//! Confirmation: `confirm N by KIND…`, what a named flow must show before it is accepted.
+//!
+//! A rule with `confirm` names the flow on its match, but the flow stays pending (and spends
+//! its budget) until N later packets each carry evidence of one of the kinds: the media a call
+//! sends once set up. The kinds are chosen so that random bytes almost never pass: a STUN
+//! message (cookie and length), TURN ChannelData (channel 0x4000–0x4FFF and its length), MS-TURN
+//! framing (`FF10` and its length), a DTLS record header, and RTP or RTCP that continues the
+//! stream of the previous such packet of the same direction (the same SSRC: 32 bits). `self`
+//! counts a packet on which the rule's own payload tests hold again. Pure: no flows, no policy.
+#![deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used)]
+
+use std::fmt;
+
+use super::matcher::Progress;
+use super::parse::Test;
+use crate::packet::{Direction, TCP};
+use crate::proto::dtls::Record;
+use crate::proto::rtp::{Rtcp, Rtp};
+use crate::proto::stun::Message;
+use crate::proto::{be16, be32};
+
+/// One kind of confirming evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Stun,
+    Turn,
+    MsTurn,
+    Dtls,
+    Rtp,
+    Rtcp,
+    Own,
+}
+
+impl Kind {
+    /// Every kind, in canonical (printing) order.
+    pub const ALL: [Kind; 7] = [
+        Kind::Stun,
+        Kind::Turn,
+        Kind::MsTurn,
+        Kind::Dtls,
+        Kind::Rtp,
+        Kind::Rtcp,
+        Kind::Own,
+    ];
+
+    /// The keyword after `by`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Stun => "stun",
+            Kind::Turn => "turn",
+            Kind::MsTurn => "msturn",
+            Kind::Dtls => "dtls",
+            Kind::Rtp => "rtp",
+            Kind::Rtcp => "rtcp",
+            Kind::Own => "self",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == s)
+    }
+
+    fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+/// `confirm N by KIND…`: N later packets, each evidence of one of the kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Confirm {
+    pub count: u8,
+    kinds: u8,
+}
+
+impl Confirm {
+    pub fn new(count: u8, kinds: impl IntoIterator<Item = Kind>) -> Self {
+        Confirm {
+            count,
+            kinds: kinds.into_iter().fold(0, |acc, k| acc | k.bit()),
+        }
+    }
+
+    pub fn has(&self, k: Kind) -> bool {
+        self.kinds & k.bit() != 0
+    }
+
+    pub fn kinds(&self) -> impl Iterator<Item = Kind> + '_ {
+        Kind::ALL.into_iter().filter(|k| self.has(*k))
+    }
+}
+
+impl fmt::Display for Confirm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "confirm {} by", self.count)?;
+        for k in self.kinds() {
+            write!(f, " {}", k.name())?;
+        }
+        Ok(())
+    }
+}
+
+/// What a label that needs confirmation carries: the statement, and the rule's own payload
+/// tests when `self` is one of the kinds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfirmSpec {
+    pub confirm: Confirm,
+    pub own: Vec<Test>,
+}
+
+/// Count one packet (never the one that named the flow); true once the count is reached. The
+/// flow's cleared matcher progress keeps the count (cell 0) and, per direction, the SSRC of
+/// its latest RTP/RTCP packet (cells 1 and 2, count 1 once recorded).
+pub fn step(
+    spec: &ConfirmSpec,
+    payload: &[u8],
+    transport: u8,
+    dir: Direction,
+    p: &mut Progress,
+) -> bool {
+    let hit = evidence(spec, payload, transport, dir, p);
+    let Some((_, count)) = p.cell(0) else {
+        return false;
+    };
+    if hit {
+        *count = count.saturating_add(1);
+    }
+    *count >= spec.confirm.count
+}
+
+/// Whether one packet is evidence of one of the spec's kinds (and records its RTP stream).
+fn evidence(
+    spec: &ConfirmSpec,
+    payload: &[u8],
+    transport: u8,
+    dir: Direction,
+    p: &mut Progress,
+) -> bool {
+    let c = spec.confirm;
+    let media = unframe(payload, transport);
+    if let (Some(ssrc), Some((last, seen))) = (stream_ssrc(c, media), p.cell(1 + dir as usize)) {
+        let continues = *seen == 1 && *last == ssrc;
+        (*last, *seen) = (ssrc, 1);
+        if continues {
+            return true;
+        }
+    }
+    (c.has(Kind::Stun) && Message::parse(payload, transport, false).is_some())
+        || (c.has(Kind::Turn) && channel_data(media))
+        || (c.has(Kind::MsTurn) && ms_turn(payload))
+        || (c.has(Kind::Dtls) && Record::parse(media).is_some())
+        || (c.has(Kind::Own) && super::matcher::tests_hold(&spec.own, payload, transport))
+}
+
+/// The SSRC of an RTP packet (payload type 0–34 or 96–127) or of an RTCP packet's sender.
+fn stream_ssrc(c: Confirm, p: &[u8]) -> Option<u32> {
+    if c.has(Kind::Rtcp) && Rtcp::parse(p).is_some() {
+        return be32(p, 4);
+    }
+    let rtp = Rtp::parse(p).filter(|_| c.has(Kind::Rtp))?;
+    matches!(rtp.payload_type(), 0..=34 | 96..=127).then(|| rtp.ssrc())
+}
+
+/// RFC 4571's 2-byte length over TCP, peeled when it frames the whole payload.
+fn unframe(p: &[u8], transport: u8) -> &[u8] {
+    match be16(p, 0) {
+        Some(l) if transport == TCP && usize::from(l) + 2 == p.len() => p.get(2..).unwrap_or(&[]),
+        _ => p,
+    }
+}
+
+/// TURN ChannelData (RFC 8656 §12.4): a channel number 0x4000–0x4FFF and a length equal to
+/// the data, padded to 4 bytes or not.
+fn channel_data(p: &[u8]) -> bool {
+    let (Some(channel), Some(len)) = (be16(p, 0), be16(p, 2)) else {
+        return false;
+    };
+    let exact = usize::from(len) + 4;
+    channel & 0xF000 == 0x4000 && (p.len() == exact || p.len() == (exact + 3) & !3)
+}
+
+/// Microsoft's multiplexed TURN (MS-TURN): `FF10` and a length equal to the rest.
+fn ms_turn(p: &[u8]) -> bool {
+    p.len() >= 16
+        && be16(p, 0) == Some(0xFF10)
+        && be16(p, 2).is_some_and(|l| usize::from(l) + 4 == p.len())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::packet::UDP;
+    use crate::proto::tests_support::hex;
+
+    fn spec(kinds: &[Kind]) -> ConfirmSpec {
+        ConfirmSpec {
+            confirm: Confirm::new(2, kinds.iter().copied()),
+            own: Vec::new(),
+        }
+    }
+
+    /// An RTP header (version 2, payload type 111) with this sequence number and SSRC.
+    fn rtp(seq: u16, ssrc: u32) -> Vec<u8> {
+        let mut p = vec![0x80, 111];
+        p.extend_from_slice(&seq.to_be_bytes());
+        p.extend_from_slice(&1000u32.to_be_bytes()); // timestamp
+        p.extend_from_slice(&ssrc.to_be_bytes());
+        p.extend_from_slice(&[0x55; 40]); // media
+        p
+    }
+
+    #[test]
+    fn rtp_confirms_only_when_it_continues_the_stream_of_its_direction() {
+        let s = spec(&[Kind::Rtp]);
+        let mut p = Progress::default();
+        let up = Direction::ToServer;
+        assert!(
+            !step(&s, &rtp(1, 7), UDP, up, &mut p),
+            "the first packet opens the stream"
+        );
+        assert_eq!(p.cell(0).map(|(_, n)| *n), Some(0));
+        assert!(!step(&s, &rtp(1, 9), UDP, Direction::ToClient, &mut p));
+        assert!(!step(&s, &rtp(2, 8), UDP, up, &mut p), "another SSRC");
+        assert!(!step(&s, &rtp(3, 8), UDP, up, &mut p));
+        assert_eq!(p.cell(0).map(|(_, n)| *n), Some(1));
+        assert!(step(&s, &rtp(4, 8), UDP, up, &mut p));
+    }
+
+    #[test]
+    fn each_kind_has_its_evidence_and_only_its_own() {
+        // skype-conference-call.pcap: a Binding request with Microsoft attributes.
+        let stun = hex("000100542112a442c55a4fdfde0c325e304c60c700060009677070653a7a57796b000000002400046efffeff802a00080000000000bf43178054000131000000807000040000000300080014c3926666385c09a134e40a0c6c2ef3061a8b62ab802800041fb59b6b");
+        let mut channel = vec![0x40, 0x01, 0x00, 0x05, 1, 2, 3, 4, 5];
+        let mut ms = vec![0xFF, 0x10, 0x00, 0x1C];
+        ms.extend_from_slice(&[0; 28]);
+        let dtls = hex(
+            "17fefd0001000000000005001d0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d",
+        );
+        let cases: [(Kind, &[u8]); 4] = [
+            (Kind::Stun, &stun),
+            (Kind::Turn, &channel),
+            (Kind::MsTurn, &ms),
+            (Kind::Dtls, &dtls),
+        ];
+        for (kind, payload) in cases {
+            for other in Kind::ALL.into_iter().filter(|k| *k != Kind::Own) {
+                let mut p = Progress::default();
+                let got = evidence(&spec(&[other]), payload, UDP, Direction::ToServer, &mut p);
+                assert_eq!(got, other == kind, "{} on {}", other.name(), kind.name());
+            }
+        }
+        // ChannelData padded to 4 bytes over UDP; a reserved channel and a wrong length fail.
+        channel.extend_from_slice(&[0, 0, 0]);
+        assert!(channel_data(&channel));
+        channel[0] = 0x50;
+        assert!(!channel_data(&channel));
+        assert!(!channel_data(&[0x40, 0x01, 0x00, 0x09, 1, 2, 3, 4, 5]));
+    }
+
+    #[test]
+    fn confirm_prints_its_kinds_in_canonical_order() {
+        let c = Confirm::new(4, [Kind::Rtp, Kind::Stun, Kind::Own]);
+        assert_eq!(c.to_string(), "confirm 4 by stun rtp self");
+    }
+}
