@@ -668,7 +668,8 @@ mod tests {
     #[test]
     fn the_shipped_set_loads_and_its_examples_pass() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("signatures");
-        let s = SignatureSet::load(&[dir.clone()]).unwrap_or_else(|e| panic!("{}", e[0]));
+        let s =
+            SignatureSet::load(std::slice::from_ref(&dir)).unwrap_or_else(|e| panic!("{}", e[0]));
         let sum = s.summary();
         assert!(sum.protocols >= 20 && sum.examples >= 40, "{sum}");
         for p in [
