@@ -1052,6 +1052,8 @@ fn log_counters(sh: &Shared, last: &mut Tick, why: &str) {
         by_protocol = %by_protocol,
         flows_created = e.flows_created,
         flows_identified = e.flows_identified,
+        flows_named = e.flows_named,
+        flows_confirmed = e.flows_confirmed,
         flows_cut = e.flows_cut,
         flows_denied = e.flows_denied,
         flows_refused = e.flows_refused,

@@ -557,6 +557,16 @@ fn encode_flows(out: &mut Out<'_>, s: &Scrape) -> fmt::Result {
         "Flows a signature named.",
         e.flows_identified,
     )?;
+    out.counter(
+        "nfdpi_flows_named",
+        "Flows a rule with `confirm` named, left pending until later packets confirm them.",
+        e.flows_named,
+    )?;
+    out.counter(
+        "nfdpi_flows_confirmed",
+        "Named flows that later packets confirmed (counted as identified too).",
+        e.flows_confirmed,
+    )?;
     out.counters(
         "nfdpi_flows_cut",
         "Flows decided drop, by reason: budget (still unidentified past --budget), policy \
