@@ -25,6 +25,7 @@ use crate::flow::Decision;
 use crate::packet::{Direction, Packet, TCP, UDP};
 use crate::policy::Policy;
 use crate::replay::{self, CaptureError, CaptureSummary, Traced};
+use crate::signature::confirm;
 use crate::signature::explain::{nearest_rules, Nearest};
 use crate::signature::matcher::{self, Ctx, Outcome, Progress};
 use crate::signature::{Label, SignatureSet};
@@ -140,6 +141,50 @@ pub struct Walk {
     /// The packet the rule matched at (for a `hold` rule settled later: the packet that
     /// settled it).
     pub matched_at_packet: Option<u32>,
+    /// For a rule with `confirm` whose flow waited for it: what later packets showed.
+    pub confirmation: Option<Confirmation>,
+}
+
+/// How a flow named by a rule with `confirm` fared while it waited.
+#[derive(Debug, Clone, Serialize)]
+pub struct Confirmation {
+    /// The rule's statement, `confirm 4 by stun rtp`.
+    pub wants: String,
+    /// The packets that counted (1-based) and the kind of evidence each carried.
+    pub evidence: Vec<Evidence>,
+    /// `confirmed` (accepted at the last evidence packet), `cut` (the budget came first) or
+    /// `waiting` (the flow ended first).
+    pub state: &'static str,
+}
+
+/// One packet that counted toward a confirmation.
+#[derive(Debug, Clone, Serialize)]
+pub struct Evidence {
+    pub packet: u32,
+    /// `stun`, `turn`, `msturn`, `dtls`, `rtp`, `rtcp` or `self`.
+    pub kind: &'static str,
+}
+
+impl Confirmation {
+    /// `rtp at packets 3, 4, 5; stun at packet 7`, or `no packet`.
+    fn summary(&self) -> String {
+        let mut kinds: Vec<(&str, Vec<u32>)> = Vec::new();
+        for e in &self.evidence {
+            match kinds.iter_mut().find(|(k, _)| *k == e.kind) {
+                Some((_, at)) => at.push(e.packet),
+                None => kinds.push((e.kind, vec![e.packet])),
+            }
+        }
+        if kinds.is_empty() {
+            return "no packet".into();
+        }
+        let part = |(k, at): &(&str, Vec<u32>)| {
+            let list: Vec<String> = at.iter().map(u32::to_string).collect();
+            let s = if at.len() == 1 { "" } else { "s" };
+            format!("{k} at packet{s} {}", list.join(", "))
+        };
+        kinds.iter().map(part).collect::<Vec<_>>().join("; ")
+    }
 }
 
 /// The account of one flow.
@@ -156,7 +201,8 @@ pub struct Account {
     pub packets: Vec<PacketRow>,
     /// The walk's own account; agrees with `record` (tested).
     pub walk: Walk,
-    /// What confirmed the match, once a confirmation step exists (none yet: always null).
+    /// What confirmed the match of a rule with `confirm` (`rtp at packets 3, 4, 5, 6`); null
+    /// when the rule has none, or the flow was not confirmed (`walk.confirmation` says why).
     pub confirmed_by: Option<String>,
     /// For a flow no rule named: the rules that came closest.
     pub nearest: Vec<Nearest>,
@@ -174,6 +220,8 @@ pub struct RecordView {
     pub verdict: &'static str,
     pub decided_at_packet: Option<u32>,
     pub decided_at_bytes: Option<u64>,
+    /// The name a rule with `confirm` gave a flow the budget cut before it was confirmed.
+    pub unconfirmed: Option<String>,
     pub total_packets: u64,
     pub total_bytes: u64,
 }
@@ -253,6 +301,11 @@ impl Explainer<'_> {
         } else {
             Vec::new()
         };
+        let confirmed_by = walk
+            .confirmation
+            .as_ref()
+            .filter(|c| c.state == "confirmed")
+            .map(Confirmation::summary);
         Account {
             pcap: pcap.to_string(),
             record: RecordView {
@@ -264,6 +317,7 @@ impl Explainer<'_> {
                 verdict: r.verdict,
                 decided_at_packet: r.decided_at_packet,
                 decided_at_bytes: r.decided_at_bytes,
+                unconfirmed: r.unconfirmed.clone(),
                 total_packets: r.packets,
                 total_bytes: r.bytes,
             },
@@ -271,7 +325,7 @@ impl Explainer<'_> {
             window: self.sigs.max_window(),
             packets: packets.iter().map(row).collect(),
             walk,
-            confirmed_by: None,
+            confirmed_by,
             nearest,
         }
     }
@@ -337,8 +391,8 @@ fn row(k: &Kept) -> PacketRow {
     }
 }
 
-/// The walk: the flow's packets through the matcher's reference path and the budget, as the
-/// engine steps them (`engine::Engine::step`), apart from the engine.
+/// The walk: the flow's packets through the matcher's reference path, the confirmation and
+/// the budget, as the engine steps them (`engine::Engine::step`), apart from the engine.
 fn walk(set: &SignatureSet, policy: &Policy, inspects: bool, packets: &[Kept]) -> Walk {
     if !inspects {
         return Walk {
@@ -348,18 +402,38 @@ fn walk(set: &SignatureSet, policy: &Policy, inspects: bool, packets: &[Kept]) -
     }
     let mut progress = Progress::default();
     let mut matching = true;
+    let mut waiting: Option<Waiting> = None;
     for k in packets {
         let n = k.ctx.index.saturating_add(1);
+        let pkt = k.packet();
         if matching {
-            match matcher::inspect_every_rule(set, &k.packet(), &k.ctx, &mut progress) {
-                Outcome::Matched(l) => return named(set, policy, l, n, Some(n)),
+            match matcher::inspect_every_rule(set, &pkt, &k.ctx, &mut progress) {
+                Outcome::Matched(l) => match Waiting::new(policy, l, n) {
+                    Some(w) => {
+                        (waiting, matching) = (Some(w), false);
+                        progress = Progress::default();
+                    }
+                    None => return named(set, policy, l, n, Some(n)),
+                },
                 Outcome::GaveUp => matching = false,
                 Outcome::Undecided => {}
             }
+        } else if let Some(w) = &mut waiting {
+            if w.step(&pkt, k.ctx.dir, n, &mut progress) {
+                return w.done(set, policy, "confirmed", Some(n));
+            }
         }
         if policy.over_budget(k.bytes) {
-            return match matcher::settle(set, &progress) {
-                Some(l) => named(set, policy, l, n, Some(n)),
+            if waiting.is_none() {
+                if let Some(l) = matcher::settle(set, &progress) {
+                    waiting = Waiting::new(policy, l, n);
+                    if waiting.is_none() {
+                        return named(set, policy, l, n, Some(n));
+                    }
+                }
+            }
+            return match &mut waiting {
+                Some(w) => w.done(set, policy, "cut", Some(n)),
                 None => Walk {
                     verdict: "drop",
                     decided_at_packet: Some(n),
@@ -368,13 +442,82 @@ fn walk(set: &SignatureSet, policy: &Policy, inspects: bool, packets: &[Kept]) -
             };
         }
     }
-    // Ended undecided: a held match still names it (its verdict stays pending).
+    // Ended undecided: a name still waiting for its confirmation, or a held match, names it
+    // (its verdict stays pending).
+    if let Some(w) = &mut waiting {
+        return w.done(set, policy, "waiting", None);
+    }
     match matcher::settle(set, &progress) {
-        Some(l) => named(set, policy, l, 0, None),
+        Some(l) => match Waiting::new(policy, l, 0) {
+            Some(mut w) => Walk {
+                matched_at_packet: None,
+                ..w.done(set, policy, "waiting", None)
+            },
+            None => named(set, policy, l, 0, None),
+        },
         None => Walk {
             verdict: "pending",
             ..Walk::default()
         },
+    }
+}
+
+/// A flow named by a rule with `confirm` that the policy would accept, waiting (as in
+/// `engine::Engine::name`).
+struct Waiting<'s> {
+    label: &'s Arc<Label>,
+    matched_at: u32,
+    evidence: Vec<Evidence>,
+}
+
+impl<'s> Waiting<'s> {
+    fn new(policy: &Policy, label: &'s Arc<Label>, n: u32) -> Option<Self> {
+        let accepts = matches!(policy.on_identified(label), Decision::Accept(_));
+        (label.confirm.is_some() && accepts).then(|| Waiting {
+            label,
+            matched_at: n,
+            evidence: Vec::new(),
+        })
+    }
+
+    /// Count packet `n`; true once the flow is confirmed.
+    fn step(&mut self, pkt: &Packet<'_>, dir: Direction, n: u32, p: &mut Progress) -> bool {
+        let Some(spec) = &self.label.confirm else {
+            return false;
+        };
+        if let Some(kind) = confirm::observe(spec, pkt.payload, pkt.proto, dir, p) {
+            self.evidence.push(Evidence {
+                packet: n,
+                kind: kind.name(),
+            });
+        }
+        confirm::confirmed(spec, p)
+    }
+
+    /// The walk's result: accepted when `state` is `confirmed`, cut at the budget, or still
+    /// pending when the flow ended.
+    fn done(
+        &mut self,
+        set: &SignatureSet,
+        policy: &Policy,
+        state: &'static str,
+        at: Option<u32>,
+    ) -> Walk {
+        let mut w = named(set, policy, self.label, self.matched_at, at);
+        w.matched_at_packet = Some(self.matched_at);
+        if state == "cut" {
+            w.verdict = "drop";
+        }
+        w.confirmation = Some(Confirmation {
+            wants: self
+                .label
+                .confirm
+                .as_ref()
+                .map_or_else(String::new, |c| c.confirm.to_string()),
+            evidence: std::mem::take(&mut self.evidence),
+            state,
+        });
+        w
     }
 }
 
@@ -391,6 +534,7 @@ fn named(set: &SignatureSet, policy: &Policy, l: &Arc<Label>, n: u32, at: Option
         signature: Some(l.location.clone()),
         rule: crate::signature::explain::rule_name(set, l).map(str::to_string),
         matched_at_packet: at.map(|_| n),
+        confirmation: None,
     }
 }
 
@@ -417,8 +561,7 @@ pub fn render_text(a: &Account, out: &mut String) {
             );
             let proto = a.walk.protocol.as_deref().unwrap_or("");
             let _ = writeln!(out, "  matched: {sig} {rule} ({proto}) {at}");
-            let by = a.confirmed_by.as_deref().unwrap_or("no confirmation step");
-            let _ = writeln!(out, "  confirmed by: {by}");
+            let _ = writeln!(out, "  confirmed by: {}", confirmed_line(a));
         }
         (None, _) if !a.nearest.is_empty() => {
             let _ = writeln!(out, "  nearest rules:");
@@ -470,11 +613,41 @@ fn packet_rows(a: &Account, out: &mut String) {
     }
 }
 
+/// What confirmed the match, or why nothing did.
+fn confirmed_line(a: &Account) -> String {
+    let Some(c) = &a.walk.confirmation else {
+        return "no confirmation step (the rule has no `confirm`, or the policy drops its \
+                protocol)"
+            .into();
+    };
+    let got = c.evidence.len();
+    match c.state {
+        "confirmed" => format!("{} ({})", c.summary(), c.wants),
+        "cut" => format!(
+            "not confirmed: {got} packet(s) of evidence ({}) when the budget cut the flow \
+             ({})",
+            c.summary(),
+            c.wants
+        ),
+        _ => format!(
+            "not yet: {got} packet(s) of evidence ({}) when the flow ended ({})",
+            c.summary(),
+            c.wants
+        ),
+    }
+}
+
 fn verdict_line(a: &Account) -> String {
     let r = &a.record;
     match (r.verdict, r.decided_at_packet, r.decided_at_bytes) {
         ("drop", Some(n), Some(b)) if is_cut_view(r) => format!(
             "drop (cut: no rule named it within the budget of {} bytes) at packet {n}, {b} bytes",
+            a.budget
+        ),
+        ("drop", Some(n), Some(b)) if r.unconfirmed.is_some() => format!(
+            "drop (cut: named {} but not confirmed within the budget of {} bytes) at packet \
+             {n}, {b} bytes",
+            r.unconfirmed.as_deref().unwrap_or(""),
             a.budget
         ),
         (v, Some(n), Some(b)) => format!("{v} ({}) at packet {n}, {b} bytes", r.protocol),
@@ -494,6 +667,72 @@ fn is_cut_view(r: &RecordView) -> bool {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    /// A rule naming a call on its first packet and asking for two RTP packets continuing a
+    /// stream; the flow's packets (all to the server, `size` IP bytes each).
+    fn confirming(payloads: &[Vec<u8>], size: u32) -> Walk {
+        let src = "protocol Call id 38 category VoIP\n  rule hello\n    u32@0 == 0xa5a5a5a5\n    confirm 2 by rtp\n";
+        let set = SignatureSet::from_sources(&[("t.sig", src)]).unwrap();
+        let packets: Vec<Kept> = payloads
+            .iter()
+            .enumerate()
+            .map(|(i, p)| Kept {
+                src: "10.0.0.1".parse().unwrap(),
+                dst: "10.0.0.2".parse().unwrap(),
+                proto: UDP,
+                sport: 4000,
+                dport: 5000,
+                ip_len: size,
+                payload: p.clone(),
+                ctx: Ctx {
+                    dir: Direction::ToServer,
+                    index: i as u32,
+                    index_in_dir: i as u32,
+                },
+                bytes: u64::from(size) * (i as u64 + 1),
+                verdict: "accept",
+            })
+            .collect();
+        walk(&set, &Policy::default(), true, &packets)
+    }
+
+    /// RTP, payload type 0, SSRC `ssrc`.
+    fn rtp(ssrc: u32) -> Vec<u8> {
+        let mut p = vec![0x80, 0, 0, 1, 0, 0, 0, 0];
+        p.extend_from_slice(&ssrc.to_be_bytes());
+        p.extend_from_slice(&[0xD5; 40]);
+        p
+    }
+
+    #[test]
+    fn the_walk_counts_the_packets_that_confirm_a_named_flow() {
+        let hello = vec![0xA5; 20];
+        let w = confirming(&[hello, rtp(7), rtp(9), rtp(9), rtp(9)], 100);
+        assert_eq!((w.verdict, w.decided_at_packet), ("accept", Some(4)));
+        assert_eq!(w.matched_at_packet, Some(1));
+        let c = w.confirmation.unwrap();
+        assert_eq!(
+            (c.state, c.wants.as_str()),
+            ("confirmed", "confirm 2 by rtp")
+        );
+        assert_eq!(c.summary(), "rtp at packets 3, 4");
+    }
+
+    #[test]
+    fn the_walk_cuts_a_named_flow_the_budget_reaches_first() {
+        let hello = vec![0xA5; 20];
+        // A new SSRC each time: no stream continues; the fourth packet passes the budget.
+        let w = confirming(&[hello, rtp(1), rtp(2), rtp(3), rtp(4)], 3000);
+        assert_eq!((w.verdict, w.decided_at_packet), ("drop", Some(4)));
+        assert_eq!(w.signature.as_deref(), Some("t.sig:2"));
+        let c = w.confirmation.unwrap();
+        assert_eq!((c.state, c.evidence.len()), ("cut", 0));
+        assert_eq!(c.summary(), "no packet");
+        // Ended before the budget: still waiting, pending.
+        let w = confirming(&[vec![0xA5; 20], rtp(1), rtp(1)], 100);
+        assert_eq!((w.verdict, w.decided_at_packet), ("pending", None));
+        assert_eq!(w.confirmation.unwrap().state, "waiting");
+    }
 
     #[test]
     fn flow_specs() {

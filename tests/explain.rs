@@ -55,10 +55,15 @@ fn a_skype_teams_flow_names_its_rule_and_packet() {
     };
     let p = pcap.to_str().unwrap();
     let flows = lines(&run(&["classify", "--format", "jsonl", p]));
+    // A flow decided at its match (a Teams relay); confirmed ones are the next test's.
     let call = flows
         .iter()
-        .find(|f| f["protocol"] == "Skype_TeamsCall" && f["decided_at_packet"].is_u64())
-        .expect("teams.pcap has a decided Skype_TeamsCall flow");
+        .find(|f| {
+            f["protocol"] == "Skype_TeamsCall"
+                && f["decided_at_packet"].is_u64()
+                && f["confirmed_at_packet"].is_null()
+        })
+        .expect("teams.pcap has a Skype_TeamsCall flow decided at its match");
     let spec = format!("udp {} {}", s(&call["dst"]), s(&call["src"]));
     let out = run(&["explain", "--flow", &spec, p]);
     assert!(
@@ -83,6 +88,55 @@ fn a_skype_teams_flow_names_its_rule_and_packet() {
         t.contains("  verdict: accept (Skype_TeamsCall) at packet"),
         "{t}"
     );
+}
+
+/// A call named by a rule with `confirm`: explain shows the packet the rule matched at, the
+/// later packets that confirmed it (as many as the rule asks for, the last one the packet
+/// `classify` says decided the flow) and their kinds, in text and JSON.
+#[test]
+fn a_confirmed_call_shows_the_packets_that_confirmed_it() {
+    let Some(pcap) = common::capture(
+        "ndpi/teams.pcap",
+        "a_confirmed_call_shows_the_packets_that_confirmed_it",
+    ) else {
+        return;
+    };
+    let p = pcap.to_str().unwrap();
+    let flows = lines(&run(&["classify", "--format", "jsonl", p]));
+    let call = flows
+        .iter()
+        .find(|f| f["protocol"] == "Skype_TeamsCall" && f["confirmed_at_packet"].is_u64())
+        .expect("teams.pcap has a confirmed Skype_TeamsCall flow");
+    let decided = call["decided_at_packet"].as_u64().unwrap();
+    assert_eq!(call["confirmed_at_packet"].as_u64(), Some(decided));
+    let spec = format!("udp {} {}", s(&call["src"]), s(&call["dst"]));
+    let a = &lines(&run(&["explain", "--format", "json", "--flow", &spec, p]))[0];
+    let c = &a["walk"]["confirmation"];
+    assert_eq!(c["state"], "confirmed", "{a}");
+    let wants = s(&c["wants"]);
+    let n: usize = wants.split(' ').nth(1).unwrap().parse().unwrap();
+    let evidence = c["evidence"].as_array().unwrap();
+    assert_eq!(evidence.len(), n, "{a}");
+    let matched = a["walk"]["matched_at_packet"].as_u64().unwrap();
+    let at: Vec<u64> = evidence
+        .iter()
+        .map(|e| e["packet"].as_u64().unwrap())
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]) && at[0] > matched, "{a}");
+    assert_eq!(at.last(), Some(&decided), "{a}");
+    let by = s(&a["confirmed_by"]);
+    assert!(by.contains(&format!(" {decided}")), "{by}");
+    let t = text(&run(&["explain", "--flow", &spec, p]));
+    let line = t
+        .lines()
+        .find(|l| l.trim_start().starts_with("confirmed by: "))
+        .unwrap_or_else(|| panic!("no `confirmed by:` line:\n{t}"));
+    assert_eq!(
+        line.trim_start(),
+        format!("confirmed by: {by} ({wants})"),
+        "{t}"
+    );
+    assert!(t.contains(&format!(") at packet {matched}\n")), "{t}");
 }
 
 /// A flow the budget cut: its nearest rules each name the first test they failed, on a packet

@@ -117,47 +117,71 @@ pub fn step(
     dir: Direction,
     p: &mut Progress,
 ) -> bool {
-    let hit = evidence(spec, payload, transport, dir, p);
-    let Some((_, count)) = p.cell(0) else {
-        return false;
-    };
-    if hit {
-        *count = count.saturating_add(1);
-    }
-    *count >= spec.confirm.count
+    observe(spec, payload, transport, dir, p);
+    confirmed(spec, p)
 }
 
-/// Whether one packet is evidence of one of the spec's kinds (and records its RTP stream).
+/// Count one packet as [`step`] does, and say which kind of evidence it was, if any (for
+/// `nfdpi explain`; the engine only asks [`step`]).
+pub fn observe(
+    spec: &ConfirmSpec,
+    payload: &[u8],
+    transport: u8,
+    dir: Direction,
+    p: &mut Progress,
+) -> Option<Kind> {
+    let hit = evidence(spec, payload, transport, dir, p);
+    if let (Some(_), Some((_, count))) = (hit, p.cell(0)) {
+        *count = count.saturating_add(1);
+    }
+    hit
+}
+
+/// Whether the packets counted so far reach the spec's count.
+pub fn confirmed(spec: &ConfirmSpec, p: &mut Progress) -> bool {
+    p.cell(0)
+        .is_some_and(|(_, count)| *count >= spec.confirm.count)
+}
+
+/// The kind of evidence one packet is, among the spec's kinds (and records its RTP stream). A
+/// continued RTP or RTCP stream comes first, then the kinds in canonical order.
 fn evidence(
     spec: &ConfirmSpec,
     payload: &[u8],
     transport: u8,
     dir: Direction,
     p: &mut Progress,
-) -> bool {
+) -> Option<Kind> {
     let c = spec.confirm;
     let media = unframe(payload, transport);
-    if let (Some(ssrc), Some((last, seen))) = (stream_ssrc(c, media), p.cell(1 + dir as usize)) {
+    if let (Some((kind, ssrc)), Some((last, seen))) =
+        (stream_ssrc(c, media), p.cell(1 + dir as usize))
+    {
         let continues = *seen == 1 && *last == ssrc;
         (*last, *seen) = (ssrc, 1);
         if continues {
-            return true;
+            return Some(kind);
         }
     }
-    (c.has(Kind::Stun) && Message::parse(payload, transport, false).is_some())
-        || (c.has(Kind::Turn) && channel_data(media))
-        || (c.has(Kind::MsTurn) && ms_turn(payload))
-        || (c.has(Kind::Dtls) && Record::parse(media).is_some())
-        || (c.has(Kind::Own) && super::matcher::tests_hold(&spec.own, payload, transport))
+    let holds = |k: Kind| match k {
+        Kind::Stun => Message::parse(payload, transport, false).is_some(),
+        Kind::Turn => channel_data(media),
+        Kind::MsTurn => ms_turn(payload),
+        Kind::Dtls => Record::parse(media).is_some(),
+        Kind::Own => super::matcher::tests_hold(&spec.own, payload, transport),
+        Kind::Rtp | Kind::Rtcp => false,
+    };
+    Kind::ALL.into_iter().find(|k| c.has(*k) && holds(*k))
 }
 
-/// The SSRC of an RTP packet (payload type 0–34 or 96–127) or of an RTCP packet's sender.
-fn stream_ssrc(c: Confirm, p: &[u8]) -> Option<u32> {
+/// The SSRC of an RTP packet (payload type 0–34 or 96–127) or of an RTCP packet's sender,
+/// with the kind it is.
+fn stream_ssrc(c: Confirm, p: &[u8]) -> Option<(Kind, u32)> {
     if c.has(Kind::Rtcp) && Rtcp::parse(p).is_some() {
-        return be32(p, 4);
+        return be32(p, 4).map(|s| (Kind::Rtcp, s));
     }
     let rtp = Rtp::parse(p).filter(|_| c.has(Kind::Rtp))?;
-    matches!(rtp.payload_type(), 0..=34 | 96..=127).then(|| rtp.ssrc())
+    matches!(rtp.payload_type(), 0..=34 | 96..=127).then(|| (Kind::Rtp, rtp.ssrc()))
 }
 
 /// RFC 4571's 2-byte length over TCP, peeled when it frames the whole payload.
@@ -246,7 +270,8 @@ mod tests {
             for other in Kind::ALL.into_iter().filter(|k| *k != Kind::Own) {
                 let mut p = Progress::default();
                 let got = evidence(&spec(&[other]), payload, UDP, Direction::ToServer, &mut p);
-                assert_eq!(got, other == kind, "{} on {}", other.name(), kind.name());
+                let want = (other == kind).then_some(kind);
+                assert_eq!(got, want, "{} on {}", other.name(), kind.name());
             }
         }
         // ChannelData padded to 4 bytes over UDP; a reserved channel and a wrong length fail.
