@@ -78,7 +78,7 @@ fn openvpn_flow(config: &Path) -> (CapturedFlow, u64) {
 }
 
 /// Replay `vpn` from a fresh client address (a new flow) and a Teams call then 20 × 1000 bytes
-/// (past the budget); returns how many datagrams of each arrived, checking that what passed of
+/// of RTP (past the budget; the RTP confirms the call its STUN named); returns how many datagrams of each arrived, checking that what passed of
 /// the OpenVPN flow is its start.
 fn traffic(lab: &mut Lab, vpn: &CapturedFlow, seed: &mut u64) -> (usize, usize) {
     let pair = lab.pair(vpn.client.port(), vpn.server.port());
@@ -90,7 +90,11 @@ fn traffic(lab: &mut Lab, vpn: &CapturedFlow, seed: &mut u64) -> (usize, usize) 
             .into_iter()
             .map(|p| (Dir::ToServer, p))
             .collect();
-    teams.extend((0..20).map(|_| (Dir::ToServer, random_bytes(1000, seed))));
+    teams.extend(
+        rtp_media(20, 1000, seed)
+            .into_iter()
+            .map(|p| (Dir::ToServer, p)),
+    );
     let pair = lab.pair(50016, 50005);
     let got = pair.replay(&teams).iter().filter(|a| **a).count();
     assert_eq!(

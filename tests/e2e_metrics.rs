@@ -132,8 +132,9 @@ fn daemon_inet_sockets(pid: i32) -> Vec<(String, String, String)> {
 }
 
 /// The metrics move by exactly what the traffic did: an unknown flow cut at the budget (10
-/// packets queued: 9 NF_ACCEPT and one NF_REPEAT with the drop mark) and a Skype call (its
-/// packets until identification, then one NF_REPEAT with the accept mark), scraped while the
+/// packets queued: 9 NF_ACCEPT and one NF_REPEAT with the drop mark) and a Teams call (its
+/// packets until its RTP confirmed the name its STUN gave it, then one NF_REPEAT with the accept
+/// mark), scraped while the
 /// traffic passes and after; the exposition passes `promtool check metrics`; the endpoint
 /// listens on 127.0.0.1 only and answers nothing but GET /metrics.
 #[test]
@@ -142,7 +143,7 @@ fn live_metrics_move_by_the_traffic() {
     if !gate("live_metrics_move_by_the_traffic") {
         return;
     }
-    let skype = client_payloads("skype.pcap", "192.168.1.34:13021", "76.185.207.12:45493");
+    let teams = client_payloads("teams.pcap", "192.168.1.6:50016", "192.168.0.4:50005");
     let mut lab = Lab::new("mx1");
     lab.install_rules(&[]);
     lab.start_daemon(&["--metrics".into(), format!("127.0.0.1:{PORT}")]);
@@ -169,11 +170,15 @@ fn live_metrics_move_by_the_traffic() {
         .map(|_| (Dir::ToServer, random_bytes(1000, &mut seed)))
         .collect();
     let cut = pair.replay(&bulk).iter().filter(|a| **a).count();
-    // The call's packets, then bulk on the same socket: Skype's match is held until the budget
-    // settles it, and the flow is accepted there.
+    // The call's packets, then 20 KB of RTP on the same socket: the Microsoft STUN attributes
+    // name the flow, four RTP packets continuing one stream confirm it, and it is accepted.
     let call = lab.pair(13021, 45493);
-    let mut steps: Vec<(Dir, Vec<u8>)> = skype.iter().map(|p| (Dir::ToServer, p.clone())).collect();
-    steps.extend((0..20).map(|_| (Dir::ToServer, random_bytes(1000, &mut seed))));
+    let mut steps: Vec<(Dir, Vec<u8>)> = teams.iter().map(|p| (Dir::ToServer, p.clone())).collect();
+    steps.extend(
+        rtp_media(20, 1000, &mut seed)
+            .into_iter()
+            .map(|p| (Dir::ToServer, p)),
+    );
     let passed = call.replay(&steps).iter().filter(|a| **a).count();
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let n_scrapes = scrapes.join().expect("scraper");
@@ -197,6 +202,16 @@ fn live_metrics_move_by_the_traffic() {
         .map(|l| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap())
         .sum();
     assert_eq!(accepted, 1, "one flow (the call) accepted:\n{after}");
+    assert_eq!(
+        d("nfdpi_flows_named_total"),
+        1,
+        "the call waited for its media"
+    );
+    assert_eq!(
+        d("nfdpi_flows_confirmed_total"),
+        1,
+        "and its media confirmed it"
+    );
     assert_eq!(d("nfdpi_flows_created_total"), 2);
     assert_eq!(d("nfdpi_verdicts_total{queue=\"0\",verdict=\"repeat\"}"), 2);
     assert_eq!(
