@@ -1151,7 +1151,12 @@ mod tests {
 
     #[test]
     fn a_named_flow_that_never_confirms_is_cut_at_the_budget_and_reported_unconfirmed() {
-        let e = confirming_engine(Policy::default());
+        let sink = Arc::new(Collect::default());
+        let tap = TapConfig {
+            packets: false,
+            max_flows: 10,
+        };
+        let e = confirming_engine(Policy::default()).with_cut_sink(sink.clone(), tap);
         e.process_ip(&udp_with(&[0xA5; 100]), 0);
         // The same "RTP" start, but a new SSRC every packet: no stream continues.
         let mut t = 1;
@@ -1176,6 +1181,14 @@ mod tests {
         assert_eq!(r.confirmed_at_packet, None);
         assert!(r.decided_at_bytes.unwrap() > crate::policy::DEFAULT_BUDGET);
         assert_eq!(e.stats().snapshot().flows_cut, 1);
+        // The cut-flow sink gets it as a budget cut, unnamed, with the name it waited under;
+        // the tally counts it Unknown.
+        let cut = sink.0.lock().unwrap();
+        assert_eq!((cut.len(), cut[0].reason), (1, "budget"));
+        assert!(cut[0].label.is_none());
+        assert_eq!(cut[0].unconfirmed.as_ref().map(|l| l.id), Some(38));
+        let by = e.decided_by_protocol();
+        assert_eq!(by.get(&("Unknown".to_string(), "drop")), Some(&1), "{by:?}");
     }
 
     #[test]
