@@ -708,14 +708,15 @@ mod tests {
     fn the_walk_counts_the_packets_that_confirm_a_named_flow() {
         let hello = vec![0xA5; 20];
         let w = confirming(&[hello, rtp(7), rtp(9), rtp(9), rtp(9)], 100);
-        assert_eq!((w.verdict, w.decided_at_packet), ("accept", Some(4)));
+        // Packet 2 opens SSRC 7's stream, 3 opens SSRC 9's, 4 and 5 continue it.
+        assert_eq!((w.verdict, w.decided_at_packet), ("accept", Some(5)));
         assert_eq!(w.matched_at_packet, Some(1));
         let c = w.confirmation.unwrap();
         assert_eq!(
             (c.state, c.wants.as_str()),
             ("confirmed", "confirm 2 by rtp")
         );
-        assert_eq!(c.summary(), "rtp at packets 3, 4");
+        assert_eq!(c.summary(), "rtp at packets 4, 5");
     }
 
     #[test]
