@@ -4,7 +4,8 @@
 # from other STUN users is a Microsoft attribute in the flow's first STUN messages, or a Teams
 # media relay (Microsoft's published ranges) on the relay ports 3478-3481. These rules rank
 # above plain STUN (priority 2 against 1), which only holds its match: a Microsoft attribute in
-# any of the first five packets names the flow.
+# any of the first five packets names the flow. The relay rule ranks above the attribute rules
+# (priority 3), so a flow to a relay is decided by the address, not left waiting for media.
 # A STUN message is easy to forge, so a flow named by its attributes is accepted only once four
 # later packets carry call media (STUN, TURN ChannelData, MS-TURN framing, DTLS, or RTP/RTCP
 # continuing its stream); until then it is pending and spends its budget. A Teams relay address
@@ -41,7 +42,7 @@ protocol Skype_TeamsCall id 38 category VoIP
 
   # Any UDP flow to a Teams media relay on the relay ports, whatever it carries first.
   rule teams-relay
-    priority 2
+    priority 3
     packet within 5
     transport udp
     ip 52.112.0.0/14, 52.122.0.0/15, 52.238.119.141/32, 52.244.160.207/32, 2603:1027::/48, 2603:1037::/48, 2603:1047::/48, 2603:1057::/48, 2603:1063::/38, 2620:1ec:6::/48, 2620:1ec:40::/42

@@ -154,16 +154,16 @@ fn the_shipped_policy_cuts_openvpn_and_passes_teams_calls_offline() {
         "every OpenVPN flow is cut once identified"
     );
     let got = tally(&classify(&["--config", cfg], &teams));
-    // Nine calls are confirmed by their media and accepted; four flows of two or three STUN
-    // packets end named but unconfirmed (pending: they never reach the budget); none is cut.
+    // Every call flow is accepted: four named by STUN are confirmed by their media, nine to
+    // Teams relays are decided by the address; none is left pending and none is cut.
     assert_eq!(
         got.get(&("Skype_TeamsCall".into(), "accept".into())),
-        Some(&9),
+        Some(&13),
         "{got:?}"
     );
     assert_eq!(
         got.get(&("Skype_TeamsCall".into(), "pending".into())),
-        Some(&4),
+        None,
         "{got:?}"
     );
     assert_eq!(

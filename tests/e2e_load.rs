@@ -327,7 +327,7 @@ fn live_reload_that_panics_is_refused_and_the_daemon_keeps_verdicting() {
 }
 
 /// After a refused reload (the `i`-th), the old set still decides new flows: an unknown flow is
-/// cut at the budget and a Skype call passes, each on ports no earlier flow used.
+/// cut at the budget and a Teams call passes, each on ports no earlier flow used.
 fn still_verdicting(lab: &mut Lab, i: u16) {
     let mut seed = 7 + u64::from(i);
     let steps: Vec<(Dir, Vec<u8>)> = (0..50)
@@ -339,17 +339,22 @@ fn still_verdicting(lab: &mut Lab, i: u16) {
         .iter()
         .filter(|a| **a)
         .count();
-    let skype = client_payloads("skype.pcap", "192.168.1.34:13021", "76.185.207.12:45493");
-    let mut call: Vec<(Dir, Vec<u8>)> = skype.into_iter().map(|p| (Dir::ToServer, p)).collect();
-    call.extend((0..40).map(|_| (Dir::ToServer, random_bytes(1000, &mut seed))));
+    // A Teams call: its STUN names it, its RTP media confirms it.
+    let teams = client_payloads("teams.pcap", "192.168.1.6:50016", "192.168.0.4:50005");
+    let mut call: Vec<(Dir, Vec<u8>)> = teams.into_iter().map(|p| (Dir::ToServer, p)).collect();
+    call.extend(
+        rtp_media(40, 1000, &mut seed)
+            .into_iter()
+            .map(|p| (Dir::ToServer, p)),
+    );
     let m = lab
-        .pair(13100 + i, 45493)
+        .pair(13100 + i, 50005)
         .replay(&call)
         .iter()
         .filter(|a| **a)
         .count();
     eprintln!(
-        "after refused reload {i}: unknown flow {n}/50 arrived, skype call {m}/{}",
+        "after refused reload {i}: unknown flow {n}/50 arrived, teams call {m}/{}",
         call.len()
     );
     assert_eq!(n, BUDGET / 1028, "a new unknown flow is inspected and cut");
