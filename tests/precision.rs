@@ -12,31 +12,7 @@ use nfdpi::signature::SignatureSet;
 fn every_default_rule_names_flows_on_20_bits_or_is_backed() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("signatures");
     let set = SignatureSet::load(&[dir]).expect("the shipped set loads");
-    // Weak rules found when this test landed (issue 11), left to their owners: each must be
-    // fixed (or moved to signatures/opt-in/) and then taken off this list, which the test
-    // also enforces. No rule may join it.
-    let known = [
-        ("ntp.sig", "NTP"),
-        ("dhcp.sig", "DHCPV6"),
-        ("collectd.sig", "collectd"),
-        ("oicq.sig", "OICQ"),
-        ("ptp.sig", "PTPv2"),
-        ("capwap.sig", "CAPWAP"),
-    ];
-    let all = set.weak_rules();
-    let listed = |w: &nfdpi::signature::precision::Weak| {
-        known
-            .iter()
-            .any(|(f, p)| w.location.starts_with(&format!("{f}:")) && w.protocol == *p)
-    };
-    for (f, p) in known {
-        assert!(
-            all.iter()
-                .any(|w| w.location.starts_with(&format!("{f}:")) && w.protocol == p),
-            "{f} ({p}) is no longer weak: take it off the list in tests/precision.rs"
-        );
-    }
-    let weak: Vec<_> = all.into_iter().filter(|w| !listed(w)).collect();
+    let weak = set.weak_rules();
     let list: Vec<String> = weak
         .iter()
         .map(|w| format!("  {} ({}): {:.1} bits", w.location, w.protocol, w.bits))
