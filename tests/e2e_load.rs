@@ -270,7 +270,7 @@ fn uncounted_with_a_short_queue(lab: &mut Lab) {
 /// Issues 9.1 and 9.2: a signature file whose line panicked the loader (`hold # ééééé`), then one
 /// with a catch-all rule, then one reusing a shipped protocol's id, each arriving with a SIGHUP:
 /// every reload is refused with its reason, the daemon stays up, and traffic after each is still
-/// inspected with the old set (an unknown flow cut at the budget, a Skype call passing).
+/// inspected with the old set (an unknown flow cut at the budget, a Teams call passing).
 #[test]
 fn live_reload_that_panics_is_refused_and_the_daemon_keeps_verdicting() {
     let _g = serial();

@@ -5,8 +5,9 @@
 //! sends once set up. The kinds are chosen so that random bytes almost never pass: a STUN
 //! message (cookie and length), TURN ChannelData (channel 0x4000–0x4FFF and its length), MS-TURN
 //! framing (`FF10` and its length), a DTLS record header, and RTP or RTCP that continues the
-//! stream of the previous such packet of the same direction (the same SSRC: 32 bits). `self`
-//! counts a packet on which the rule's own payload tests hold again. Pure: no flows, no policy.
+//! stream of the previous such packet of the same direction (the same SSRC: 32 bits), and the
+//! framing of Zoom's multimedia routers. `self` counts a packet on which the rule's own payload
+//! tests hold again. Pure: no flows, no policy.
 #![deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used)]
 
 use std::fmt;
@@ -28,18 +29,20 @@ pub enum Kind {
     Dtls,
     Rtp,
     Rtcp,
+    Zoom,
     Own,
 }
 
 impl Kind {
     /// Every kind, in canonical (printing) order.
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 8] = [
         Kind::Stun,
         Kind::Turn,
         Kind::MsTurn,
         Kind::Dtls,
         Kind::Rtp,
         Kind::Rtcp,
+        Kind::Zoom,
         Kind::Own,
     ];
 
@@ -52,6 +55,7 @@ impl Kind {
             Kind::Dtls => "dtls",
             Kind::Rtp => "rtp",
             Kind::Rtcp => "rtcp",
+            Kind::Zoom => "zoom",
             Kind::Own => "self",
         }
     }
@@ -154,9 +158,13 @@ fn evidence(
 ) -> Option<Kind> {
     let c = spec.confirm;
     let media = unframe(payload, transport);
-    if let (Some((kind, ssrc)), Some((last, seen))) =
-        (stream_ssrc(c, media), p.cell(1 + dir as usize))
-    {
+    // Zoom's peer-to-peer media wraps RTP/RTCP in a header of its own: a stream inside counts.
+    let zme = c.has(Kind::Zoom).then(|| zoom_media(payload)).flatten();
+    let stream = match zme {
+        Some(inner) => stream_ssrc(true, true, inner).map(|(_, ssrc)| (Kind::Zoom, ssrc)),
+        None => stream_ssrc(c.has(Kind::Rtp), c.has(Kind::Rtcp), media),
+    };
+    if let (Some((kind, ssrc)), Some((last, seen))) = (stream, p.cell(1 + dir as usize)) {
         let continues = *seen == 1 && *last == ssrc;
         (*last, *seen) = (ssrc, 1);
         if continues {
@@ -168,6 +176,7 @@ fn evidence(
         Kind::Turn => channel_data(media),
         Kind::MsTurn => ms_turn(payload),
         Kind::Dtls => Record::parse(media).is_some(),
+        Kind::Zoom => zoom_frame(payload),
         Kind::Own => super::matcher::tests_hold(&spec.own, payload, transport),
         Kind::Rtp | Kind::Rtcp => false,
     };
@@ -175,12 +184,12 @@ fn evidence(
 }
 
 /// The SSRC of an RTP packet (payload type 0–34 or 96–127) or of an RTCP packet's sender,
-/// with the kind it is.
-fn stream_ssrc(c: Confirm, p: &[u8]) -> Option<(Kind, u32)> {
-    if c.has(Kind::Rtcp) && Rtcp::parse(p).is_some() {
+/// with the kind it is, among those asked for.
+fn stream_ssrc(rtp: bool, rtcp: bool, p: &[u8]) -> Option<(Kind, u32)> {
+    if rtcp && Rtcp::parse(p).is_some() {
         return be32(p, 4).map(|s| (Kind::Rtcp, s));
     }
-    let rtp = Rtp::parse(p).filter(|_| c.has(Kind::Rtp))?;
+    let rtp = Rtp::parse(p).filter(|_| rtp)?;
     matches!(rtp.payload_type(), 0..=34 | 96..=127).then(|| (Kind::Rtp, rtp.ssrc()))
 }
 
@@ -200,6 +209,35 @@ fn channel_data(p: &[u8]) -> bool {
     };
     let exact = usize::from(len) + 4;
     channel & 0xF000 == 0x4000 && (p.len() == exact || p.len() == (exact + 3) & !3)
+}
+
+/// What Zoom's media encapsulation (peer-to-peer calls, and inside its routers' media frames)
+/// carries after its own header: by its type, RTP at offset 19 (15, audio), 24 or 20 (16,
+/// video: 24 when byte 20 is 2), 20 (30, screen sharing) or 27 (13, screen sharing), or RTCP
+/// at 16 (33-35).
+fn zoom_media(p: &[u8]) -> Option<&[u8]> {
+    let at = match p.first()? {
+        15 => 19,
+        16 if p.get(20) == Some(&2) => 24,
+        16 | 30 => 20,
+        13 => 27,
+        33..=35 => 16,
+        _ => return None,
+    };
+    p.get(at..)
+}
+
+/// Zoom's framing of call traffic through its multimedia routers (SFU): an 8-byte header before
+/// everything, a type, a sequence number, and at offset 7 the direction (0 towards the router,
+/// 4 from it). Type 3 and 4 are a keep-alive and its answer (bytes 1-2 zero: 23 bits against
+/// random bytes), type 5 carries media (15 bits).
+fn zoom_frame(p: &[u8]) -> bool {
+    p.len() >= 16
+        && match p.first() {
+            Some(3 | 4) => be16(p, 1) == Some(0),
+            Some(5) => matches!(p.get(7), Some(0 | 4)),
+            _ => false,
+        }
 }
 
 /// Microsoft's multiplexed TURN (MS-TURN): `FF10` and a length equal to the rest.
@@ -280,6 +318,69 @@ mod tests {
         channel[0] = 0x50;
         assert!(!channel_data(&channel));
         assert!(!channel_data(&[0x40, 0x01, 0x00, 0x09, 1, 2, 3, 4, 5]));
+    }
+
+    #[test]
+    fn zoom_framing_is_evidence_and_random_bytes_rarely_are() {
+        // zoom.pcap, 193.122.35.237:8801 (inside GTP-U): an SFU keep-alive and a media frame.
+        let keepalive =
+            hex("03000000156d6e7c0000272ec9010540a48ba08c6abb7a227f1cb66e36fa34cd52980219432fe4");
+        let media =
+            hex("050f3100272ec90415010000000000000035010201001f5a4e0000028805030000000000000000ff");
+        for (what, payload) in [("keep-alive", &keepalive), ("media", &media)] {
+            let mut p = Progress::default();
+            let got = evidence(
+                &spec(&[Kind::Zoom]),
+                payload,
+                UDP,
+                Direction::ToServer,
+                &mut p,
+            );
+            assert_eq!(got, Some(Kind::Zoom), "{what}");
+        }
+        // Peer-to-peer audio: Zoom's 19-byte media header, then RTP; a stream that goes on
+        // counts (its first packet only records it), as with `rtp`, and `rtp` alone does not
+        // see through the header.
+        let p2p = |seq: u16, ssrc: u32| {
+            let mut v = vec![15];
+            v.extend_from_slice(&[0; 18]);
+            v.extend_from_slice(&rtp(seq, ssrc));
+            v
+        };
+        let up = Direction::ToServer;
+        let z = spec(&[Kind::Zoom]);
+        let mut p = Progress::default();
+        assert_eq!(evidence(&z, &p2p(1, 5), UDP, up, &mut p), None);
+        assert_eq!(evidence(&z, &p2p(2, 5), UDP, up, &mut p), Some(Kind::Zoom));
+        let r = spec(&[Kind::Rtp]);
+        let mut p = Progress::default();
+        evidence(&r, &p2p(1, 5), UDP, up, &mut p);
+        assert_eq!(evidence(&r, &p2p(2, 5), UDP, up, &mut p), None);
+        let mut bad = media.clone();
+        bad[7] = 2;
+        assert!(
+            !zoom_frame(&bad),
+            "an SFU frame with another direction byte"
+        );
+        let mut bad = keepalive.clone();
+        bad[2] = 1;
+        assert!(!zoom_frame(&bad));
+        // Random datagrams: about one in 30,000 passes (an SFU media frame: 15 bits); four in
+        // one flow's budget do not happen.
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut passed = 0;
+        for _ in 0..200_000 {
+            let bytes: Vec<u8> = (0..120)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    seed as u8
+                })
+                .collect();
+            passed += usize::from(zoom_frame(&bytes));
+        }
+        assert!(passed < 20, "{passed} of 200,000 random datagrams passed");
     }
 
     #[test]
