@@ -71,3 +71,24 @@ protocol QUIC id 188 category Web
     u8@12 in 0x30..0x39
     # http_ipv6.pcap, [2a00:d40:1:3:7aac:c0ff:fea7:d4c]:45931 -> [2a00:1450:4001:803::1017]:443 (first 96 of 1350 bytes)
     example match 0d49bee2d3f0edccd65130323501d8697e21ab650d33f17a3cf300a001000443484c4f170000005041440095010000534e4900a201000053544b00dc01000056455200e001000043435300e80100004e4f4e43080200004d5350430c02000041
+
+  # A capture that starts mid-connection shows only short headers: the header form bit clear
+  # and the fixed bit set (the other bits of the first byte are masked), then the destination
+  # connection id the receiver chose (8 to 20 bytes in practice), the same in every packet of a
+  # direction until it is retired. Four packets of one direction carrying the same four bytes
+  # after the first on the HTTPS port name the flow (98 bits). It ranks below every other rule.
+  # OpenVPN's data packets (P_DATA_V2: first byte 0x48-0x4F, then a 3-byte peer id) would pass
+  # the same test mid-session, so those first bytes never count.
+  rule short-header-mid-connection
+    priority -1
+    transport udp
+    port 443
+    packet within 12
+    len >= 25
+    u8@0 & 0xc0 == 0x40
+    not u8@0 & 0xf8 == 0x48
+    repeat 4 same u32@1
+    # quic_sh.pcap, 192.168.1.245:40408 -> 13.226.175.53:443 (a 1-RTT packet, first 64 bytes)
+    example match 4110720402272ed0e88eb53e90d02d4fa66d1dccdcc680e3044f18516fa2c6f074e59f77622cc0387c8126
+    # OpenVPN P_DATA_V2 (opcode 9, key id 0, peer id 1)
+    example nomatch 480000010000002a5b0e9c1d2f3e4a5b6c7d8e9f0a1b2c3d4e5f
