@@ -78,7 +78,9 @@ protocol QUIC id 188 category Web
   # direction until it is retired. Four packets of one direction carrying the same four bytes
   # after the first on the HTTPS port name the flow (98 bits). It ranks below every other rule.
   # OpenVPN's data packets (P_DATA_V2: first byte 0x48-0x4F, then a 3-byte peer id) would pass
-  # the same test mid-session, so those first bytes never count.
+  # the same test mid-session, and so would TURN ChannelData on channels 0x4000-0x47FF carrying
+  # media of one size (its 16-bit length, + 4, is the datagram, or that padded to 4 bytes):
+  # neither counts.
   rule short-header-mid-connection
     priority -1
     transport udp
@@ -87,8 +89,14 @@ protocol QUIC id 188 category Web
     len >= 25
     u8@0 & 0xc0 == 0x40
     not u8@0 & 0xf8 == 0x48
+    not len == u16@2 + 4
+    not len == u16@2 + 5
+    not len == u16@2 + 6
+    not len == u16@2 + 7
     repeat 4 same u32@1
     # quic_sh.pcap, 192.168.1.245:40408 -> 13.226.175.53:443 (a 1-RTT packet, first 64 bytes)
     example match 4110720402272ed0e88eb53e90d02d4fa66d1dccdcc680e3044f18516fa2c6f074e59f77622cc0387c8126
     # OpenVPN P_DATA_V2 (opcode 9, key id 0, peer id 1)
     example nomatch 480000010000002a5b0e9c1d2f3e4a5b6c7d8e9f0a1b2c3d4e5f
+    # TURN ChannelData, channel 0x4001, 28 bytes of RTP
+    example nomatch 4001001c80000001000000a0123456789abcdef0123456789abcdef012345678

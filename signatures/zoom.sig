@@ -66,7 +66,7 @@ protocol Zoom id 189 category Video
   rule sfu-keepalive
     transport udp
     port 8801-8810
-    len >= 16
+    len >= 13
     u8@0 in {0x03, 0x04}
     u16@1 == 0
     echo u32@5
@@ -76,13 +76,14 @@ protocol Zoom id 189 category Video
     example nomatch 0301000000120ffe98d200272ec9010540
 
   # Media frames through a router: type 5, a sequence number, the session (bytes 3-6, the same in
-  # every frame of the flow), the direction byte (0 towards the router, 4 from it).
+  # every frame of the flow), a direction byte (0 towards the router and 4 from it in recent
+  # captures, 2 and 0 in a 2019 one).
   rule sfu-media
     transport udp
     port 8801-8810
     len >= 16
     u8@0 == 0x05
-    u8@7 in {0x00, 0x04}
+    u8@7 in {0x00, 0x02, 0x04}
     repeat 4 same u32@3
     confirm 4 by zoom
     # zoom.pcap (inside GTP-U), 193.122.35.237:8801 -> 10.140.117.35:45634

@@ -15,7 +15,12 @@ fn every_default_rule_names_flows_on_20_bits_or_is_backed() {
     let weak = set.weak_rules();
     let list: Vec<String> = weak
         .iter()
-        .map(|w| format!("  {} ({}): {:.1} bits", w.location, w.protocol, w.bits))
+        .map(|w| {
+            format!(
+                "  {} ({}): {:.1} bits, its window needs {:.1}",
+                w.location, w.protocol, w.bits, w.needed
+            )
+        })
         .collect();
     assert!(
         weak.is_empty(),

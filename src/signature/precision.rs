@@ -15,7 +15,9 @@
 use super::parse::{Cmp, Field, Op, Test, TestKind};
 use super::{CompiledRule, SignatureSet};
 
-/// Bits a default-set rule must reach (one in a million is 19.9).
+/// Bits a default-set rule must reach per flow (one in a million is 19.9). A rule gets a try on
+/// each packet of its window, so it needs `MIN_BITS + log2(tries)` per packet (see
+/// [`needed_bits`]).
 pub const MIN_BITS: f64 = 20.0;
 
 /// Datagram sizes a length test chooses among.
@@ -28,25 +30,42 @@ pub struct Weak {
     /// Where the rule is written: `zoom.sig:12`.
     pub location: String,
     pub bits: f64,
+    /// What its window asks for: [`MIN_BITS`] plus log2 of its tries.
+    pub needed: f64,
 }
 
 impl SignatureSet {
-    /// Every rule that names a flow on less than [`MIN_BITS`] of payload evidence, with no
-    /// address range, `echo` or `confirm` to back it.
+    /// Every rule that names a flow on less payload evidence than its window needs (a chance
+    /// above one in a million per flow of random bytes), with no address range, `echo` or
+    /// `confirm` to back it.
     pub fn weak_rules(&self) -> Vec<Weak> {
         self.rules
             .iter()
             .filter(|r| !backed(r))
             .filter_map(|r| {
-                let bits = rule_bits(r);
-                (bits < MIN_BITS).then(|| Weak {
+                let (bits, needed) = (rule_bits(r), needed_bits(r));
+                (bits < needed).then(|| Weak {
                     protocol: r.label.protocol.clone(),
                     location: r.label.location.clone(),
                     bits,
+                    needed,
                 })
             })
             .collect()
     }
+}
+
+/// The bits a rule needs so that a flow of random bytes takes its name less than once in a
+/// million: [`MIN_BITS`] plus log2 of the number of tries its window gives it (W packets for a
+/// one-packet rule, the ways of choosing N of them for `repeat N`).
+pub(crate) fn needed_bits(r: &CompiledRule) -> f64 {
+    let w = r.window.clamp(1, 1 << 16);
+    let n = r.repeat.map_or(1, |rep| u32::from(rep.count.max(1))).min(w);
+    // log2 C(w, n), summed term by term.
+    let tries: f64 = (0..n)
+        .map(|i| (f64::from(w - i) / f64::from(i + 1)).log2())
+        .sum();
+    MIN_BITS + tries.max(0.0)
 }
 
 fn backed(r: &CompiledRule) -> bool {
@@ -136,5 +155,6 @@ mod tests {
         let weak = set.weak_rules();
         assert_eq!(weak.len(), 1, "{weak:?}");
         assert_eq!((weak[0].location.as_str(), weak[0].bits), ("t.sig:2", 8.0));
+        assert!((weak[0].needed - (MIN_BITS + 24f64.log2())).abs() < 1e-9);
     }
 }
