@@ -7,6 +7,7 @@
 
 protocol BACnet id 334 category IoT-Scada
   rule bvlc
+    packet within 8
     transport udp
     len >= 4
     u8@0 == 0x81

@@ -7,6 +7,7 @@
 
 protocol collectd id 298 category System
   rule plain
+    packet within 4
     transport udp
     port 25826
     len >= 8

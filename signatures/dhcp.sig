@@ -16,6 +16,7 @@ protocol DHCPV6 id 103 category Network
   # (16-bit code, 16-bit length); the first option has a code from the registry (1-150) and a
   # length that fits the datagram and stays below 261 (a DUID is at most 130 bytes).
   rule dhcpv6
+    packet within 2
     transport udp
     port 546, 547
     len >= 8
@@ -30,6 +31,7 @@ protocol DHCPV6 id 103 category Network
   # then options, the first of them relay-message (9), interface-id (18), remote-id (37),
   # subscriber-id (38) or client link-layer address (79).
   rule dhcpv6-relay
+    packet within 4
     transport udp
     port 546, 547
     len >= 38

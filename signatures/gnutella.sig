@@ -4,6 +4,7 @@
 
 protocol Gnutella id 35 category P2P
   rule gnd-udp
+    packet within 8
     transport udp
     len >= 8
     prefix "GND"

@@ -29,6 +29,7 @@ protocol GTP_C id 272 category Network
   # the message types of the control plane (echo 1-2, version not supported 3, PDP context
   # and MBMS messages 16-131).
   rule gtpv1
+    packet within 8
     transport udp
     port 2123
     len >= 12

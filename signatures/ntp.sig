@@ -22,6 +22,7 @@ protocol NTP id 9 category System
   # Mode 7, ntpd's private requests (ntpdc; monlist): version 1-4, implementation 0, 2 or 3, a
   # request code of at most 45, four reserved zero bits and an item size of at most 500.
   rule ntp-private
+    packet within 4
     transport udp
     port 123
     len >= 8

@@ -5,6 +5,7 @@
 
 protocol OICQ id 335 category Chat
   rule qq-udp
+    packet within 3
     transport udp
     port 8000
     len >= 12

@@ -4,6 +4,7 @@
 
 protocol PFCP id 405 category Network
   rule pfcp
+    packet within 16
     transport udp
     len >= 8
     u8@0 & 0xf8 == 0x20

@@ -4,6 +4,7 @@
 
 protocol Syslog id 17 category System
   rule priority-1
+    packet within 4
     transport udp
     port 514
     u8@0 == 0x3c

@@ -16,6 +16,7 @@ protocol TeamViewer id 148 category RemoteAccess
     example nomatch 01a1b2c3d4e5f60718293a1724305f00000000000000
 
   rule udp-5938
+    packet within 8
     transport udp
     port 5938
     len >= 14

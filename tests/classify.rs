@@ -1309,3 +1309,65 @@ fn fragments_of_many_datagrams_all_count() {
         Some(0)
     );
 }
+
+/// Zoom's router hellos name a flow and its router framing confirms it, with the meeting-servers
+/// address rule (which otherwise decides these flows at their first packet) taken out: every
+/// zoom.pcap flow to the router 109.94.160.99:8801 is named Zoom by its hello, none is cut, and
+/// the call (185 packets) is accepted at a later packet that confirmed it; the two short flows
+/// end named and pending.
+#[test]
+fn zoom_router_flows_are_confirmed_by_their_framing_without_the_address_rule() {
+    let test = "zoom_router_flows_are_confirmed_by_their_framing_without_the_address_rule";
+    let Some(pcap) = common::capture("ndpi/zoom.pcap", test) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("signatures");
+    for entry in fs::read_dir(&shipped).expect("signatures/") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "sig") {
+            let mut text = fs::read_to_string(&path).expect("read");
+            if path.file_name().is_some_and(|n| n == "zoom.sig") {
+                let at = text
+                    .find("  rule meeting-servers")
+                    .expect("zoom.sig has its address rule");
+                text.truncate(at);
+            }
+            fs::write(dir.path().join(path.file_name().unwrap()), text).expect("write");
+        }
+    }
+    let out = nfdpi()
+        .args(["classify", "--format", "jsonl", "--signatures"])
+        .arg(dir.path())
+        .arg(&pcap)
+        .output()
+        .expect("run nfdpi");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let to_router: Vec<Value> = flows(&out)
+        .into_iter()
+        .filter(|f| f["transport"] == "udp" && f["dst"] == "109.94.160.99:8801")
+        .collect();
+    assert_eq!(to_router.len(), 3, "{to_router:?}");
+    for f in &to_router {
+        assert_eq!(f["protocol"], "Zoom", "{f}");
+        assert!(
+            f["signature"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("zoom.sig:")),
+            "{f}"
+        );
+        assert_ne!(f["verdict"], "drop", "{f}");
+    }
+    let call = to_router
+        .iter()
+        .max_by_key(|f| f["packets"].as_u64())
+        .expect("a flow");
+    assert_eq!(call["verdict"], "accept", "{call}");
+    let confirmed = call["confirmed_at_packet"].as_u64().expect("confirmed");
+    assert_eq!(Some(confirmed), call["decided_at_packet"].as_u64());
+    assert!(confirmed >= 5, "the hello and four frames: {call}");
+}
