@@ -3,7 +3,9 @@
 # the host part (type 0x0000: a NUL-terminated host name, so its length stays below 256), or,
 # when it signs the datagram, with the signature part (0x0200: a 32-byte HMAC-SHA-256 and the user
 # name, also short); an encrypted datagram is one part (0x0210) whose length is the whole
-# datagram.
+# datagram. Other writers may start with a numeric part (time or interval, in seconds or in
+# 2^-30 s: always 12 bytes, the type, the length and an 8-byte value), followed at offset 12 by
+# the next part.
 
 protocol collectd id 298 category System
   rule plain
@@ -16,8 +18,24 @@ protocol collectd id 298 category System
     u8@3 >= 5
     # collectd.pcap, 127.0.0.1:36576 -> 127.0.0.1:25826 (first 96 of 1326 bytes)
     example match 000000156465766c61702e667269747a2e626f78000008000c18aa874808818df40009000c0000000280000000000200086370750000030006310000040008637075000005000a737465616c000006000f00010200000000000000000008000c
-    # a time part first: not how collectd starts a datagram
+    # a time part first (the numeric-part-first rule's)
     example nomatch 000800000c18aa874808818df40009000c00000002
+
+  rule numeric-part-first
+    packet within 4
+    transport udp
+    port 25826
+    len >= 16
+    u16@0 in {0x0001, 0x0007, 0x0008, 0x0009}
+    u16@2 == 12
+    u16@12 in {0x0000, 0x0001, 0x0002, 0x0003, 0x0004, 0x0005, 0x0006, 0x0007, 0x0008, 0x0009, 0x0100, 0x0101}
+    # collectd.pcap, 127.0.0.1:36576 -> 127.0.0.1:25826, the datagram after its host part (time,
+    # interval, plugin "cpu", plugin instance, type)
+    example match 0008000c18aa874808818df40009000c000000028000000000020008637075000003000631000004000863707500
+    # the host part first (the plain rule's)
+    example nomatch 000000156465766c61702e667269747a2e626f78000008000c18aa874808818df4
+    # a time part of another length
+    example nomatch 0008000d18aa874808818df4000009000c0000000280000000
 
   rule encrypted
     transport udp
