@@ -503,6 +503,14 @@ fn check_signatures(args: cli::CheckArgs) -> ExitCode {
         Ok(set) => {
             let from: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
             println!("{}; loaded from {}", set.summary(), from.join(", "));
+            for w in set.weak_rules() {
+                eprintln!(
+                    "warning: {} ({}): {:.1} bits of payload evidence, its window needs {:.1}: \
+                     random traffic would take this name more often than once in a million \
+                     flows (docs/signatures.md, \"Precision\")",
+                    w.location, w.protocol, w.bits, w.needed
+                );
+            }
             ExitCode::SUCCESS
         }
         Err(errors) => {

@@ -177,6 +177,41 @@ fn check_signatures_prints_a_summary() {
     );
 }
 
+/// An operator's rule that random traffic would match often loads (it is the operator's call)
+/// but `check-signatures` says so, with its place and its bits; the shipped set gets no warning.
+#[test]
+fn check_signatures_warns_about_a_weak_rule_and_not_about_the_shipped_set() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("mine.sig"),
+        "protocol Mine id 4000 category Custom\n  rule one-byte\n    u8@0 == 0x17\n  rule magic\n    u32@0 == 0x4e464450\n",
+    )
+    .unwrap();
+    let out = nfdpi()
+        .arg("check-signatures")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("warning: mine.sig:2 (Mine): 8.0 bits") && e.contains("Precision"),
+        "{e}"
+    );
+    assert_eq!(e.matches("warning:").count(), 1, "{e}");
+    let shipped = nfdpi()
+        .arg("check-signatures")
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("signatures"))
+        .output()
+        .unwrap();
+    assert!(shipped.status.success());
+    assert!(
+        !String::from_utf8_lossy(&shipped.stderr).contains("warning"),
+        "{}",
+        String::from_utf8_lossy(&shipped.stderr)
+    );
+}
+
 #[test]
 fn check_signatures_refuses_a_broken_set_with_every_error() {
     let dir = tempfile::tempdir().unwrap();
