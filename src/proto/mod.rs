@@ -217,8 +217,22 @@ impl ByteSet {
         ByteSet([a & e, b & f, c & g, d & h])
     }
 
+    pub fn union(self, other: ByteSet) -> ByteSet {
+        let [a, b, c, d] = self.0;
+        let [e, f, g, h] = other.0;
+        ByteSet([a | e, b | f, c | g, d | h])
+    }
+
     pub fn is_all(&self) -> bool {
         *self == Self::ALL
+    }
+
+    pub fn len(&self) -> u32 {
+        self.0.iter().map(|w| w.count_ones()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == Self::NONE
     }
 
     pub fn iter(self) -> impl Iterator<Item = u8> {

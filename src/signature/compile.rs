@@ -425,6 +425,7 @@ pub(crate) fn compile_rule(label: Arc<Label>, rule: &Rule) -> Result<CompiledRul
         priority: rule.priority.unwrap_or(0),
         hold: rule.hold,
         specificity,
+        gate: super::gate::Gate::of(tests),
     })
 }
 

@@ -282,15 +282,7 @@ fn first_bytes(k: &TestKind, negated: bool) -> (ByteSet, bool) {
                 // A negated wider field holds on a payload too short to have it, whatever its
                 // first byte.
                 (_, _, true) => (ByteSet::ALL, true),
-                // The first byte is the high one big-endian, the low one little-endian.
-                (2, false, _) => (
-                    ByteSet::from_fn(|b| (0u32..256).any(|o| passes(u32::from(b) << 8 | o))),
-                    false,
-                ),
-                (2, true, _) => (
-                    ByteSet::from_fn(|b| (0u32..256).any(|o| passes(o << 8 | u32::from(b)))),
-                    false,
-                ),
+                (2, le, _) => (u16_first_bytes(le, *mask, cmp), false),
                 (_, le, _) => (word_first_bytes(le, *mask, cmp), false),
             }
         }
@@ -306,6 +298,39 @@ fn first_bytes(k: &TestKind, negated: bool) -> (ByteSet, bool) {
             (l.first().map_or(ByteSet::ALL, |&b| ByteSet::only(b)), false)
         }
         _ => (ByteSet::ALL, true),
+    }
+}
+
+/// For a 16-bit field at offset 0: the first bytes of the values that pass (the high byte
+/// big-endian, the low one little-endian). Equality and sets are read off the values; other
+/// comparisons try every second byte.
+fn u16_first_bytes(le: bool, mask: Option<u32>, cmp: &Cmp) -> ByteSet {
+    let m = mask.unwrap_or(0xFFFF) & 0xFFFF;
+    // (first byte, second byte) of a 16-bit value as the payload carries it.
+    let split = |v: u32| {
+        if le {
+            (v & 0xFF, v >> 8 & 0xFF)
+        } else {
+            (v >> 8 & 0xFF, v & 0xFF)
+        }
+    };
+    let (mf, mo) = split(m);
+    // `(v & m) == n` for some second byte: n has no bit outside the mask, and the first byte
+    // agrees with n on the mask's bits.
+    let eq = |n: u32| {
+        let (nf, no) = split(n);
+        if n > 0xFFFF || no & !mo != 0 || nf & !mf != 0 {
+            return ByteSet::NONE;
+        }
+        ByteSet::from_fn(|b| u32::from(b) & mf == nf)
+    };
+    match cmp {
+        Cmp::Op(super::parse::Op::Eq, n) => eq(*n),
+        Cmp::Set(v) => v.iter().fold(ByteSet::NONE, |acc, &n| acc.union(eq(n))),
+        _ => {
+            let compose = |b: u32, o: u32| if le { o << 8 | b } else { b << 8 | o };
+            ByteSet::from_fn(|b| (0u32..256).any(|o| compare(compose(u32::from(b), o) & m, cmp)))
+        }
     }
 }
 
@@ -347,6 +372,13 @@ impl Iterator for Candidates<'_> {
     type Item = u16;
 
     fn next(&mut self) -> Option<u16> {
+        if self.n == 1 {
+            // The common case (only the first byte's list): no merge.
+            let l = self.lists.first_mut()?;
+            let (&r, rest) = l.split_first()?;
+            *l = rest;
+            return Some(r);
+        }
         let live = self.lists.get_mut(..self.n)?;
         let min = live.iter().filter_map(|l| l.first()).min().copied()?;
         for l in live.iter_mut() {

@@ -115,7 +115,10 @@ fn run<'s>(
         let Some(rule) = set.rules.get(usize::from(r)) else {
             continue;
         };
-        if ctx.index >= rule.window || !rule.tests.iter().all(|t| holds(t, pkt, ctx)) {
+        if ctx.index >= rule.window
+            || !rule.gate.admits(pkt.payload)
+            || !rule.tests.iter().all(|t| holds(t, pkt, ctx))
+        {
             continue;
         }
         let complete = match (rule.repeat, rule.echo) {
@@ -346,12 +349,22 @@ pub(crate) fn read(p: &[u8], f: Field) -> Option<u32> {
     } else {
         usize::try_from(f.offset).ok()?
     };
-    let b = p.get(at..at.checked_add(usize::from(f.width))?)?;
-    Some(if f.le {
-        b.iter().rev().fold(0u32, |acc, &x| acc << 8 | u32::from(x))
-    } else {
-        b.iter().fold(0u32, |acc, &x| acc << 8 | u32::from(x))
-    })
+    let b = p.get(at..)?;
+    match (f.width, f.le) {
+        (1, _) => b.first().map(|&x| u32::from(x)),
+        (2, false) => Some(u32::from(u16::from_be_bytes(*b.first_chunk()?))),
+        (2, true) => Some(u32::from(u16::from_le_bytes(*b.first_chunk()?))),
+        (4, false) => Some(u32::from_be_bytes(*b.first_chunk()?)),
+        (4, true) => Some(u32::from_le_bytes(*b.first_chunk()?)),
+        (w, le) => {
+            let b = b.get(..usize::from(w))?;
+            Some(if le {
+                b.iter().rev().fold(0u32, |acc, &x| acc << 8 | u32::from(x))
+            } else {
+                b.iter().fold(0u32, |acc, &x| acc << 8 | u32::from(x))
+            })
+        }
+    }
 }
 
 fn op(o: Op, a: i64, b: i64) -> bool {

@@ -12,6 +12,7 @@ pub mod category;
 mod compile;
 pub mod confirm;
 pub mod explain;
+mod gate;
 mod index;
 mod load;
 pub mod matcher;
@@ -77,6 +78,8 @@ pub(crate) struct CompiledRule {
     /// A match is provisional: a later non-held match in the window wins over it.
     pub(crate) hold: bool,
     pub(crate) specificity: u32,
+    /// Length range and key field its payload must have before the tests are tried.
+    pub(crate) gate: gate::Gate,
 }
 
 /// What `check-signatures` prints.

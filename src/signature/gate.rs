@@ -1,0 +1,337 @@
+//! A rule's gate: a few necessary conditions of its payload tests, checked before the tests
+//! themselves. The payload's length must lie in the range the tests admit (a `len` test, or
+//! the bytes a field, literal or `contains` needs) and equal the length field of a
+//! `len == uW@OFF + N` test; the rule's most selective fixed field (`uW@OFF == N`, masked or
+//! not) must have its value; and the byte field that admits the fewest values
+//! (`u8@OFF in 1..13`) must hold one of them. Most candidates of a packet fail here on a few
+//! compares, instead of walking their test list. A gate never refuses a payload the tests
+//! accept (the tests below check it on a grid and at random); it decides nothing on its own.
+#![deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used)]
+
+use super::matcher::{compare, read};
+use super::parse::{Cmp, Field, Op, Test, TestKind};
+use crate::proto::ByteSet;
+
+/// What a rule's payload must have before its tests are tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Gate {
+    min_len: usize,
+    max_len: usize,
+    /// A field, its mask (all ones when none) and the value it must have.
+    word: Option<(Field, u32, u32)>,
+    /// A byte field and the values it admits.
+    byte: Option<(Field, ByteSet)>,
+    /// `len == uW@OFF + N`: the field and N.
+    len_field: Option<(Field, i32)>,
+}
+
+impl Default for Gate {
+    fn default() -> Gate {
+        Gate {
+            min_len: 0,
+            max_len: usize::MAX,
+            word: None,
+            byte: None,
+            len_field: None,
+        }
+    }
+}
+
+impl Gate {
+    /// The gate of a rule with these tests (its non-negated payload tests count; the others
+    /// admit every payload).
+    pub(crate) fn of(tests: &[Test]) -> Gate {
+        let mut g = Gate::default();
+        let (mut best_bits, mut fewest) = (0, 256);
+        for t in tests.iter().filter(|t| !t.negated) {
+            let (lo, hi) = lengths(&t.kind);
+            g.min_len = g.min_len.max(lo);
+            g.max_len = g.max_len.min(hi);
+            match &t.kind {
+                TestKind::Field(f, mask, Cmp::Op(Op::Eq, n)) if f.width > 1 => {
+                    let m = mask.unwrap_or(u32::MAX) & width_mask(f.width);
+                    if m.count_ones() > best_bits {
+                        best_bits = m.count_ones();
+                        g.word = Some((*f, m, *n));
+                    }
+                }
+                TestKind::Field(f, mask, c) if f.width == 1 => {
+                    let admitted = ByteSet::from_fn(|b| {
+                        compare(mask.map_or(b.into(), |m| u32::from(b) & m), c)
+                    });
+                    if admitted.len() < fewest {
+                        fewest = admitted.len();
+                        g.byte = Some((*f, admitted));
+                    }
+                }
+                TestKind::LenField(Op::Eq, f, add) if g.len_field.is_none() => {
+                    g.len_field = Some((*f, *add));
+                }
+                _ => {}
+            }
+        }
+        g
+    }
+
+    /// Whether a payload may pass the tests: false only when it cannot.
+    #[inline]
+    pub(crate) fn admits(&self, p: &[u8]) -> bool {
+        if p.len() < self.min_len || p.len() > self.max_len {
+            return false;
+        }
+        if let Some((f, add)) = self.len_field {
+            let equal = read(p, f).is_some_and(|v| {
+                i64::try_from(p.len()).unwrap_or(i64::MAX) == i64::from(v) + i64::from(add)
+            });
+            if !equal {
+                return false;
+            }
+        }
+        if let Some((f, mask, value)) = self.word {
+            if read(p, f).is_none_or(|v| v & mask != value) {
+                return false;
+            }
+        }
+        match self.byte {
+            Some((f, bytes)) => read(p, f).is_some_and(|b| bytes.contains(b as u8)),
+            None => true,
+        }
+    }
+}
+
+fn width_mask(width: u8) -> u32 {
+    match width {
+        1 => 0xFF,
+        2 => 0xFFFF,
+        _ => u32::MAX,
+    }
+}
+
+/// The payload lengths a non-negated test admits, as an inclusive range.
+fn lengths(k: &TestKind) -> (usize, usize) {
+    let any = (0, usize::MAX);
+    let need = |f: &Field| -> usize {
+        let w = usize::from(f.width);
+        match usize::try_from(f.offset) {
+            Ok(o) => o.saturating_add(w),
+            // `u16@-2`: the payload holds at least as many bytes as the offset goes back.
+            Err(_) => usize::try_from(f.offset.unsigned_abs())
+                .unwrap_or(usize::MAX)
+                .max(w),
+        }
+    };
+    let n = |v: u32| usize::try_from(v).unwrap_or(usize::MAX);
+    match k {
+        TestKind::Field(f, ..) | TestKind::LenField(_, f, _) => (need(f), usize::MAX),
+        TestKind::Len(Cmp::Op(o, v)) => match o {
+            Op::Eq => (n(*v), n(*v)),
+            Op::Ge => (n(*v), usize::MAX),
+            Op::Gt => (n(*v).saturating_add(1), usize::MAX),
+            Op::Le => (0, n(*v)),
+            // `len < 0` admits nothing: an empty range.
+            Op::Lt => n(*v).checked_sub(1).map_or((1, 0), |m| (0, m)),
+            Op::Ne => any,
+        },
+        TestKind::Len(Cmp::Range(a, b)) => (n(*a), n(*b)),
+        TestKind::Len(Cmp::Set(s)) => match (s.iter().min(), s.iter().max()) {
+            (Some(a), Some(b)) => (n(*a), n(*b)),
+            _ => (1, 0),
+        },
+        TestKind::At(off, lit) => (usize::from(*off).saturating_add(lit.len()), usize::MAX),
+        TestKind::Prefix(lit) => (lit.len(), usize::MAX),
+        TestKind::Contains(lit) => (lit.len().max(1), usize::MAX),
+        _ => any,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::packet::UDP;
+    use crate::signature::matcher::tests_hold;
+    use proptest::prelude::*;
+
+    fn field() -> impl Strategy<Value = Field> {
+        (
+            prop::sample::select(vec![1u8, 2, 4]),
+            -6i32..8,
+            any::<bool>(),
+        )
+            .prop_map(|(width, offset, le)| Field { width, offset, le })
+    }
+
+    fn cmp() -> impl Strategy<Value = Cmp> {
+        prop_oneof![
+            (
+                prop::sample::select(vec![Op::Eq, Op::Ne, Op::Lt, Op::Le, Op::Gt, Op::Ge]),
+                0u32..12
+            )
+                .prop_map(|(o, v)| Cmp::Op(o, v)),
+            (0u32..6, 0u32..12).prop_map(|(a, b)| Cmp::Range(a, a + b)),
+            prop::collection::vec(0u32..12, 0..4).prop_map(Cmp::Set),
+        ]
+    }
+
+    fn test_kind() -> impl Strategy<Value = TestKind> {
+        let lit = || prop::collection::vec(0u8..3, 0..4);
+        prop_oneof![
+            (field(), prop::option::of(0u32..4), cmp())
+                .prop_map(|(f, m, c)| TestKind::Field(f, m, c)),
+            cmp().prop_map(TestKind::Len),
+            (
+                prop::sample::select(vec![Op::Eq, Op::Ge, Op::Lt]),
+                field(),
+                -4i32..4
+            )
+                .prop_map(|(o, f, a)| TestKind::LenField(o, f, a)),
+            (0u16..6, lit()).prop_map(|(o, l)| TestKind::At(o, l)),
+            lit().prop_map(TestKind::Prefix),
+            lit().prop_map(TestKind::Contains),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+        /// The gate never refuses a payload the tests accept (small alphabets and lengths, so
+        /// that tests hold often).
+        #[test]
+        fn a_gate_never_refuses_what_the_tests_accept(
+            kinds in prop::collection::vec((test_kind(), any::<bool>()), 1..3),
+            payload in prop::collection::vec(0u8..3, 0..14),
+        ) {
+            let tests: Vec<Test> = kinds
+                .into_iter()
+                .map(|(kind, negated)| Test { negated, kind })
+                .collect();
+            if tests_hold(&tests, &payload, UDP) {
+                prop_assert!(Gate::of(&tests).admits(&payload), "{tests:?} {payload:?}");
+            }
+        }
+    }
+
+    /// Every single test of a grid (each kind, width, offset, byte order, mask, comparison)
+    /// against every payload over {0, 1, 2, 3} up to 5 bytes and a few longer ones: where the
+    /// test holds, its gate admits. A conjunction's gate only intersects lengths and keeps
+    /// one test's field, so this covers rules of several tests too.
+    #[test]
+    fn a_gate_admits_every_payload_its_test_accepts_on_a_grid() {
+        let ops = [Op::Eq, Op::Ne, Op::Lt, Op::Le, Op::Gt, Op::Ge];
+        let mut cmps: Vec<Cmp> = Vec::new();
+        for o in ops {
+            for v in [0u32, 1, 2, 3, 4, 5, 6, 0x0100, 0x0102, 0x0300_0000] {
+                cmps.push(Cmp::Op(o, v));
+            }
+        }
+        cmps.extend([
+            Cmp::Range(1, 3),
+            Cmp::Range(0, 0x0101),
+            Cmp::Set(vec![]),
+            Cmp::Set(vec![2, 0x0201, 5]),
+        ]);
+        let mut kinds = Vec::new();
+        for c in &cmps {
+            kinds.push(TestKind::Len(c.clone()));
+            for width in [1u8, 2, 4] {
+                for offset in -6i32..6 {
+                    for le in [false, true] {
+                        let f = Field { width, offset, le };
+                        for mask in [None, Some(1), Some(0xFF00)] {
+                            kinds.push(TestKind::Field(f, mask, c.clone()));
+                        }
+                        if let Cmp::Op(o, v) = c {
+                            if *v < 8 {
+                                kinds.push(TestKind::LenField(
+                                    *o,
+                                    f,
+                                    i32::try_from(*v).unwrap() - 3,
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for lit in [vec![], vec![1], vec![2, 3], vec![0, 0, 1]] {
+            for off in 0u16..4 {
+                kinds.push(TestKind::At(off, lit.clone()));
+            }
+            kinds.push(TestKind::Prefix(lit.clone()));
+            kinds.push(TestKind::Contains(lit.clone()));
+        }
+        let mut payloads: Vec<Vec<u8>> = vec![vec![]];
+        for len in 1..=5 {
+            for n in 0..4usize.pow(len) {
+                payloads.push((0..len).map(|i| (n >> (2 * i) & 3) as u8).collect());
+            }
+        }
+        payloads.extend((6..10).map(|len| (0..len).map(|i| (i % 4) as u8).collect()));
+        let mut held = 0;
+        for kind in kinds {
+            let tests = [Test {
+                negated: false,
+                kind,
+            }];
+            let gate = Gate::of(&tests);
+            for p in &payloads {
+                if tests_hold(&tests, p, UDP) {
+                    held += 1;
+                    assert!(gate.admits(p), "{:?} refuses {p:?}", tests[0].kind);
+                }
+            }
+        }
+        assert!(held > 100_000, "the grid's tests held only {held} times");
+    }
+
+    #[test]
+    fn a_gate_takes_the_widest_fixed_field_and_the_length_range() {
+        let f = |width, offset| Field {
+            width,
+            offset,
+            le: false,
+        };
+        let tests = vec![
+            Test {
+                negated: false,
+                kind: TestKind::Field(f(1, 0), None, Cmp::Op(Op::Eq, 0x17)),
+            },
+            Test {
+                negated: false,
+                kind: TestKind::Field(f(4, 4), Some(0xFFFF_0000), Cmp::Op(Op::Eq, 0x2112_0000)),
+            },
+            Test {
+                negated: false,
+                kind: TestKind::Len(Cmp::Range(8, 20)),
+            },
+        ];
+        let g = Gate::of(&tests);
+        assert_eq!((g.min_len, g.max_len), (8, 20));
+        assert_eq!(g.word, Some((f(4, 4), 0xFFFF_0000, 0x2112_0000)));
+        assert_eq!(g.byte.map(|(field, _)| field), Some(f(1, 0)));
+        assert!(g.admits(&[0x17, 0, 0, 0, 0x21, 0x12, 9, 9]));
+        assert!(!g.admits(&[0x17, 0, 0, 0, 0x21, 0x13, 9, 9]));
+        assert!(!g.admits(&[0x17, 0, 0, 0, 0x21, 0x12, 9]));
+        assert!(!g.admits(&[0; 21]));
+        assert!(!g.admits(&[0x18, 0, 0, 0, 0x21, 0x12, 9, 9]));
+    }
+
+    #[test]
+    fn a_gate_checks_a_length_field_and_a_byte_range() {
+        let f = |width, offset, le| Field { width, offset, le };
+        let tests = vec![
+            Test {
+                negated: false,
+                kind: TestKind::Field(f(1, 4, false), None, Cmp::Range(0x51, 0x54)),
+            },
+            Test {
+                negated: false,
+                kind: TestKind::LenField(Op::Eq, f(4, 0, true), 0),
+            },
+        ];
+        let g = Gate::of(&tests);
+        assert!(g.admits(&[5, 0, 0, 0, 0x52]));
+        assert!(!g.admits(&[5, 0, 0, 0, 0x55]));
+        assert!(!g.admits(&[6, 0, 0, 0, 0x52]));
+        assert!(!g.admits(&[5, 0, 0, 0]));
+    }
+}
