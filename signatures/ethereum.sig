@@ -15,9 +15,10 @@
 # No capture in the corpora: the Ping examples are go-ethereum's EIP-8 test vectors
 # (p2p/discover/v4wire/v4wire_test.go, signed with the EIP's test key), the others are built
 # from the layout above (hash and signature bytes random, v and the RLP as specified).
-# nDPI's category for Ethereum is its crypto-currency one: Mining here.
+# nDPI names it ETHEREUM (id 354, as its tests print it: "354/ETHEREUM") in its crypto-currency
+# category: Mining here.
 
-protocol Ethereum id 354 category Mining
+protocol ETHEREUM id 354 category Mining
   # A Ping: version 4 first, then the sender's endpoint, a short list opening with its
   # address (4 or 16 bytes, RLP 0x84 or 0x90).
   rule discv4-ping
