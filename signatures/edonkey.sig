@@ -27,20 +27,24 @@ protocol eDonkey id 36 category P2P
     # a DHCP discover's first bytes
     example nomatch 0101060079b2a5e40000000000000000000000000000000000000000000000
 
-  # Kad contact maintenance: a hello (Kad1 0x10/0x18, Kad2 0x11/0x19), its acknowledgement (0x22)
-  # or a bootstrap (0x01 request, 0x09 answer) twice within a flow's first four packets.
-  rule kad-hello
+  # Kad contact maintenance: a bootstrap (KADEMLIA2_BOOTSTRAP_REQ 0x01, 2 bytes, answered by
+  # 0x09 with the node's id, TCP port, version and contacts), a hello (Kad1 0x10/0x18, Kad2
+  # 0x11/0x19) and its acknowledgement (0x22), or a ping (KADEMLIA2_PING 0x60, 2 bytes) and its
+  # pong (0x61, the UDP port seen): twice within a flow's first four packets.
+  rule kad-contact
     transport udp
     packet within 4
     len >= 2
     u8@0 == 0xe4
-    u8@1 in {0x01, 0x09, 0x10, 0x11, 0x18, 0x19, 0x22}
+    u8@1 in {0x01, 0x09, 0x10, 0x11, 0x18, 0x19, 0x22, 0x60, 0x61}
     repeat 2
-    # KADEMLIA2_HELLO_REQ: id (16), TCP port 4662, version 8, one tag
+    # kad-amule.pcap, 198.51.100.2:4672 -> 198.51.100.1:4672 (KADEMLIA2_BOOTSTRAP_REQ)
+    example match e401
+    # KADEMLIA2_HELLO_REQ: id (16), TCP port 4662, version 8, one tag (built from the layout)
     example match e4116f0d3a92c4e1b8577a20f3d9c6e4018b1236160801090100
     # KADEMLIA2_HELLO_RES: the other node's id, TCP port 4672, version 9, no tag
     example match e41948a2c7f3915d0be6a4c2317e88fd5a06124009
-    example nomatch e4606f0d3a92c4e1b8577a20f3d9c6e4018b1236160801090100
+    example nomatch e4706f0d3a92c4e1b8577a20f3d9c6e4018b1236160801090100
 
   # Server status: OP_GLOBSERVSTATREQ carries a 32-bit challenge (6 bytes in all) that
   # OP_GLOBSERVSTATRES returns first, before the server's user and file counts.
