@@ -358,6 +358,11 @@ fn every_shipped_protocol_is_tested_on_a_real_capture() {
         "Roughtime",     // Google's tag maps (NONC/PAD, SIG/PATH/SREP/CERT/INDX)
         "TeamViewer",    // 00 at 0, 17 24 at 11 in two datagrams (or on 5938)
         "UBNTAC2",       // Ubiquiti discovery probe and TLV replies on 10001
+        "ETHEREUM",      // discv4 framing: recovery id, packet type, RLP list to the end
+        "Hamachi",       // three packets of one session word and a counter below 65536
+        "GLBP",          // Hello or Request/Response TLV on 3222 (Wireshark's layout)
+        "Thunder",       // three datagrams opening with a 0x30-0x3F little-endian version
+        "AmazonVideo",   // DEADBEEF marker on the first datagram
         "VMware",        // two 66-byte heartbeats opening 0xA4 to port 902
     ];
     let missing: Vec<&str> = set
