@@ -54,8 +54,14 @@ median() { sort -g | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[
 declare -A t
 for i in $(seq 1 "$runs"); do
   t[ndpi]+="$(wall ndpiReader -q -i "$cap")"$'\n'
-  t[sigs]+="$(wall "$nfdpi" classify --format jsonl "$cap")"$'\n'
-  t[nosig]+="$(wall "$nfdpi" classify --no-signatures --format jsonl "$cap")"$'\n'
+  # The two nfdpi runs swap places every round, so neither always runs right after ndpiReader.
+  if [ $((i % 2)) -eq 1 ]; then
+    t[sigs]+="$(wall "$nfdpi" classify --format jsonl "$cap")"$'\n'
+    t[nosig]+="$(wall "$nfdpi" classify --no-signatures --format jsonl "$cap")"$'\n'
+  else
+    t[nosig]+="$(wall "$nfdpi" classify --no-signatures --format jsonl "$cap")"$'\n'
+    t[sigs]+="$(wall "$nfdpi" classify --format jsonl "$cap")"$'\n'
+  fi
 done
 for k in ndpi sigs nosig; do
   printf '%-28s %s s\n' "$k" "$(printf '%s' "${t[$k]}" | stats)"

@@ -414,6 +414,7 @@ pub(crate) fn compile_rule(label: Arc<Label>, rule: &Rule) -> Result<CompiledRul
         }
         specificity += 1;
     }
+    let (gate, left) = super::gate::Gate::split(tests);
     Ok(CompiledRule {
         label,
         name: rule.name.clone(),
@@ -425,7 +426,8 @@ pub(crate) fn compile_rule(label: Arc<Label>, rule: &Rule) -> Result<CompiledRul
         priority: rule.priority.unwrap_or(0),
         hold: rule.hold,
         specificity,
-        gate: super::gate::Gate::of(tests),
+        gate,
+        left,
     })
 }
 

@@ -17,6 +17,10 @@ use crate::proto::ByteSet;
 pub(crate) struct Gate {
     min_len: usize,
     max_len: usize,
+    /// The bits of the payload's first eight bytes (big-endian, see [`head`]) that its fixed
+    /// fields there fix, and their values.
+    head_mask: u64,
+    head_value: u64,
     /// A field, its mask (all ones when none) and the value it must have.
     word: Option<(Field, u32, u32)>,
     /// A byte field and the values it admits.
@@ -30,6 +34,8 @@ impl Default for Gate {
         Gate {
             min_len: 0,
             max_len: usize::MAX,
+            head_mask: 0,
+            head_value: 0,
             word: None,
             byte: None,
             len_field: None,
@@ -40,19 +46,56 @@ impl Default for Gate {
 impl Gate {
     /// The gate of a rule with these tests (its non-negated payload tests count; the others
     /// admit every payload).
+    #[cfg(test)]
     pub(crate) fn of(tests: &[Test]) -> Gate {
+        Gate::split(tests).0
+    }
+
+    /// The gate of a rule with these tests, and the tests it leaves to try: those it does not
+    /// decide exactly. A payload passes every test exactly when the gate admits it and it
+    /// passes the tests left (checked by a test below).
+    pub(crate) fn split(tests: &[Test]) -> (Gate, Vec<Test>) {
         let mut g = Gate::default();
+        let mut decided = vec![false; tests.len()];
         let (mut best_bits, mut fewest) = (0, 256);
-        for t in tests.iter().filter(|t| !t.negated) {
+        let (mut word_at, mut byte_at, mut len_field_at) = (None, None, None);
+        for (i, t) in tests.iter().enumerate().filter(|(_, t)| !t.negated) {
             let (lo, hi) = lengths(&t.kind);
             g.min_len = g.min_len.max(lo);
             g.max_len = g.max_len.min(hi);
+            // A length range says all a `len` test says, but `!=` and a set of lengths.
+            let exact_len = matches!(
+                t.kind,
+                TestKind::Len(
+                    Cmp::Range(..) | Cmp::Op(Op::Eq | Op::Ge | Op::Gt | Op::Le | Op::Lt, _)
+                )
+            );
+            if let (true, Some(d)) = (exact_len, decided.get_mut(i)) {
+                *d = true;
+            }
+            if let TestKind::Field(f, mask, Cmp::Op(Op::Eq, n)) = &t.kind {
+                let m = mask.unwrap_or(u32::MAX) & width_mask(f.width);
+                if n & !m != 0 {
+                    // Never equal: no payload passes.
+                    (g.min_len, g.max_len) = (usize::MAX, 0);
+                    continue;
+                }
+                if let Some((m, v)) = head_bits(f, m, *n) {
+                    g.head_mask |= m;
+                    g.head_value |= v;
+                    if let Some(d) = decided.get_mut(i) {
+                        *d = true;
+                    }
+                    continue;
+                }
+            }
             match &t.kind {
                 TestKind::Field(f, mask, Cmp::Op(Op::Eq, n)) if f.width > 1 => {
                     let m = mask.unwrap_or(u32::MAX) & width_mask(f.width);
                     if m.count_ones() > best_bits {
                         best_bits = m.count_ones();
                         g.word = Some((*f, m, *n));
+                        word_at = Some(i);
                     }
                 }
                 TestKind::Field(f, mask, c) if f.width == 1 => {
@@ -62,21 +105,38 @@ impl Gate {
                     if admitted.len() < fewest {
                         fewest = admitted.len();
                         g.byte = Some((*f, admitted));
+                        byte_at = Some(i);
                     }
                 }
                 TestKind::LenField(Op::Eq, f, add) if g.len_field.is_none() => {
                     g.len_field = Some((*f, *add));
+                    len_field_at = Some(i);
                 }
                 _ => {}
             }
         }
-        g
+        for i in [word_at, byte_at, len_field_at].into_iter().flatten() {
+            if let Some(d) = decided.get_mut(i) {
+                *d = true;
+            }
+        }
+        let left = tests
+            .iter()
+            .zip(&decided)
+            .filter(|(_, &d)| !d)
+            .map(|(t, _)| t.clone())
+            .collect();
+        (g, left)
     }
 
-    /// Whether a payload may pass the tests: false only when it cannot.
+    /// Whether a payload may pass the tests: false only when it cannot. `head` is the
+    /// payload's [`head`], computed once per packet.
     #[inline]
-    pub(crate) fn admits(&self, p: &[u8]) -> bool {
-        if p.len() < self.min_len || p.len() > self.max_len {
+    pub(crate) fn admits(&self, p: &[u8], head: u64) -> bool {
+        if p.len() < self.min_len
+            || p.len() > self.max_len
+            || head & self.head_mask != self.head_value
+        {
             return false;
         }
         if let Some((f, add)) = self.len_field {
@@ -97,6 +157,38 @@ impl Gate {
             None => true,
         }
     }
+}
+
+/// A payload's first eight bytes as a big-endian number, zeros past its end (a gate's length
+/// check comes first, so a short payload is never judged on them).
+#[inline]
+pub(crate) fn head(p: &[u8]) -> u64 {
+    match p.first_chunk::<8>() {
+        Some(b) => u64::from_be_bytes(*b),
+        None => p
+            .iter()
+            .enumerate()
+            .fold(0, |acc, (i, &b)| acc | u64::from(b) << (56 - 8 * i)),
+    }
+}
+
+/// The bits of [`head`] a field test `uW@OFF & mask == n` fixes, and their values, when the
+/// field lies in the first eight bytes (n within the mask).
+fn head_bits(f: &Field, mask: u32, n: u32) -> Option<(u64, u64)> {
+    let off = usize::try_from(f.offset).ok()?;
+    let w = usize::from(f.width);
+    if off.checked_add(w)? > 8 {
+        return None;
+    }
+    let (mut hm, mut hv) = (0u64, 0u64);
+    for i in 0..w {
+        // The field's byte i in payload order is its most significant one first big-endian.
+        let shift = if f.le { 8 * i } else { 8 * (w - 1 - i) };
+        let at = 56 - 8 * (off + i);
+        hm |= u64::from(mask >> shift & 0xFF) << at;
+        hv |= u64::from(n >> shift & 0xFF) << at;
+    }
+    Some((hm, hv))
 }
 
 fn width_mask(width: u8) -> u32 {
@@ -205,15 +297,16 @@ mod tests {
                 .map(|(kind, negated)| Test { negated, kind })
                 .collect();
             if tests_hold(&tests, &payload, UDP) {
-                prop_assert!(Gate::of(&tests).admits(&payload), "{tests:?} {payload:?}");
+                prop_assert!(Gate::of(&tests).admits(&payload, head(&payload)), "{tests:?} {payload:?}");
             }
         }
     }
 
     /// Every single test of a grid (each kind, width, offset, byte order, mask, comparison)
-    /// against every payload over {0, 1, 2, 3} up to 5 bytes and a few longer ones: where the
-    /// test holds, its gate admits. A conjunction's gate only intersects lengths and keeps
-    /// one test's field, so this covers rules of several tests too.
+    /// against every payload over {0, 1, 2, 3} up to 5 bytes and a few longer ones: the gate
+    /// and the tests it leaves decide as the test does. A conjunction's gate only intersects
+    /// lengths and head bits and keeps one test's field of each kind, so this covers rules of
+    /// several tests too (the random test below tries such rules).
     #[test]
     fn a_gate_admits_every_payload_its_test_accepts_on_a_grid() {
         let ops = [Op::Eq, Op::Ne, Op::Lt, Op::Le, Op::Gt, Op::Ge];
@@ -272,19 +365,48 @@ mod tests {
                 negated: false,
                 kind,
             }];
-            let gate = Gate::of(&tests);
+            let (gate, left) = Gate::split(&tests);
             for p in &payloads {
-                if tests_hold(&tests, p, UDP) {
-                    held += 1;
-                    assert!(gate.admits(p), "{:?} refuses {p:?}", tests[0].kind);
-                }
+                let all = tests_hold(&tests, p, UDP);
+                held += usize::from(all);
+                assert_eq!(
+                    all,
+                    gate.admits(p, head(p)) && tests_hold(&left, p, UDP),
+                    "{:?} (left {left:?}) on {p:?}",
+                    tests[0].kind
+                );
             }
         }
         assert!(held > 100_000, "the grid's tests held only {held} times");
     }
 
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+        /// The gate and the tests it leaves say exactly what all the tests say.
+        #[test]
+        fn the_gate_and_the_tests_left_decide_as_all_the_tests(
+            kinds in prop::collection::vec((test_kind(), any::<bool>()), 1..4),
+            payload in prop::collection::vec(0u8..3, 0..14),
+        ) {
+            let tests: Vec<Test> = kinds
+                .into_iter()
+                .map(|(kind, negated)| Test { negated, kind })
+                .collect();
+            let (gate, left) = Gate::split(&tests);
+            prop_assert_eq!(
+                tests_hold(&tests, &payload, UDP),
+                gate.admits(&payload, head(&payload)) && tests_hold(&left, &payload, UDP),
+                "{:?} left {:?} on {:?}", tests, left, payload
+            );
+        }
+    }
+
+    fn ok(g: &Gate, p: &[u8]) -> bool {
+        g.admits(p, head(p))
+    }
+
     #[test]
-    fn a_gate_takes_the_widest_fixed_field_and_the_length_range() {
+    fn a_gate_takes_the_fixed_fields_and_the_length_range() {
         let f = |width, offset| Field {
             width,
             offset,
@@ -306,13 +428,64 @@ mod tests {
         ];
         let g = Gate::of(&tests);
         assert_eq!((g.min_len, g.max_len), (8, 20));
-        assert_eq!(g.word, Some((f(4, 4), 0xFFFF_0000, 0x2112_0000)));
-        assert_eq!(g.byte.map(|(field, _)| field), Some(f(1, 0)));
-        assert!(g.admits(&[0x17, 0, 0, 0, 0x21, 0x12, 9, 9]));
-        assert!(!g.admits(&[0x17, 0, 0, 0, 0x21, 0x13, 9, 9]));
-        assert!(!g.admits(&[0x17, 0, 0, 0, 0x21, 0x12, 9]));
-        assert!(!g.admits(&[0; 21]));
-        assert!(!g.admits(&[0x18, 0, 0, 0, 0x21, 0x12, 9, 9]));
+        // Both fixed fields lie in the first eight bytes: they are the head's.
+        assert_eq!(g.head_mask, 0xFF00_0000_FFFF_0000);
+        assert_eq!(g.head_value, 0x1700_0000_2112_0000);
+        assert_eq!((g.word, g.byte.map(|(field, _)| field)), (None, None));
+        assert!(ok(&g, &[0x17, 0, 0, 0, 0x21, 0x12, 9, 9]));
+        assert!(!ok(&g, &[0x17, 0, 0, 0, 0x21, 0x13, 9, 9]));
+        assert!(!ok(&g, &[0x17, 0, 0, 0, 0x21, 0x12, 9]));
+        assert!(!ok(&g, &[0; 21]));
+        assert!(!ok(&g, &[0x18, 0, 0, 0, 0x21, 0x12, 9, 9]));
+    }
+
+    #[test]
+    fn a_gate_reads_little_endian_fields_in_the_head_and_wider_ones_past_it() {
+        let tests = vec![
+            Test {
+                negated: false,
+                kind: TestKind::Field(
+                    Field {
+                        width: 2,
+                        offset: 6,
+                        le: true,
+                    },
+                    None,
+                    Cmp::Op(Op::Eq, 0x0102),
+                ),
+            },
+            Test {
+                negated: false,
+                kind: TestKind::Field(
+                    Field {
+                        width: 4,
+                        offset: 8,
+                        le: false,
+                    },
+                    None,
+                    Cmp::Op(Op::Eq, 7),
+                ),
+            },
+        ];
+        let g = Gate::of(&tests);
+        assert_eq!((g.head_mask, g.head_value), (0xFFFF, 0x0201));
+        assert!(ok(&g, &[9, 9, 9, 9, 9, 9, 2, 1, 0, 0, 0, 7]));
+        assert!(!ok(&g, &[9, 9, 9, 9, 9, 9, 1, 2, 0, 0, 0, 7]));
+        assert!(!ok(&g, &[9, 9, 9, 9, 9, 9, 2, 1, 0, 0, 0, 8]));
+        // u8@0 == 0x100 never holds: nothing passes.
+        let never = Gate::of(&[Test {
+            negated: false,
+            kind: TestKind::Field(
+                Field {
+                    width: 1,
+                    offset: 0,
+                    le: false,
+                },
+                None,
+                Cmp::Op(Op::Eq, 0x100),
+            ),
+        }]);
+        assert!(!ok(&never, &[0, 1, 2]));
     }
 
     #[test]
@@ -329,9 +502,9 @@ mod tests {
             },
         ];
         let g = Gate::of(&tests);
-        assert!(g.admits(&[5, 0, 0, 0, 0x52]));
-        assert!(!g.admits(&[5, 0, 0, 0, 0x55]));
-        assert!(!g.admits(&[6, 0, 0, 0, 0x52]));
-        assert!(!g.admits(&[5, 0, 0, 0]));
+        assert!(ok(&g, &[5, 0, 0, 0, 0x52]));
+        assert!(!ok(&g, &[5, 0, 0, 0, 0x55]));
+        assert!(!ok(&g, &[6, 0, 0, 0, 0x52]));
+        assert!(!ok(&g, &[5, 0, 0, 0]));
     }
 }

@@ -334,16 +334,21 @@ fn u16_first_bytes(le: bool, mask: Option<u32>, cmp: &Cmp) -> ByteSet {
     }
 }
 
-/// For a 32-bit field compared for equality (or membership) with its first byte unmasked: the
-/// first bytes of the values.
+/// For a 32-bit field compared for equality (or membership): the first bytes of the values.
 fn word_first_bytes(le: bool, mask: Option<u32>, cmp: &Cmp) -> ByteSet {
     let first = |v: u32| if le { v as u8 } else { (v >> 24) as u8 };
-    if mask.is_some_and(|m| first(m) != 0xFF) {
-        return ByteSet::ALL;
-    }
+    let m = mask.unwrap_or(u32::MAX);
+    // `(v & m) == n`: none when n has a bit outside the mask, else the first bytes that agree
+    // with n on the mask's bits of the first byte (`u32@0 & 0xf0ffffff == 0x30000000`: 16).
+    let eq = |n: u32| {
+        if n & !m != 0 {
+            return ByteSet::NONE;
+        }
+        ByteSet::from_fn(|b| b & first(m) == first(n))
+    };
     match cmp {
-        Cmp::Op(super::parse::Op::Eq, n) => ByteSet::only(first(*n)),
-        Cmp::Set(v) => ByteSet::from_fn(|b| v.iter().any(|&n| first(n) == b)),
+        Cmp::Op(super::parse::Op::Eq, n) => eq(*n),
+        Cmp::Set(v) => v.iter().fold(ByteSet::NONE, |acc, &n| acc.union(eq(n))),
         _ => ByteSet::ALL,
     }
 }

@@ -107,6 +107,7 @@ fn run<'s>(
     if set.rules.is_empty() || ctx.index >= set.max_window {
         return Outcome::GaveUp;
     }
+    let head = super::gate::head(pkt.payload);
     for r in candidates {
         // Rules are tried in precedence order: once past a held match, none can outrank it.
         if progress.held != 0 && r >= progress.held - 1 {
@@ -116,8 +117,8 @@ fn run<'s>(
             continue;
         };
         if ctx.index >= rule.window
-            || !rule.gate.admits(pkt.payload)
-            || !rule.tests.iter().all(|t| holds(t, pkt, ctx))
+            || !rule.gate.admits(pkt.payload, head)
+            || !rule.left.iter().all(|t| holds(t, pkt, ctx))
         {
             continue;
         }

@@ -78,8 +78,10 @@ pub(crate) struct CompiledRule {
     /// A match is provisional: a later non-held match in the window wins over it.
     pub(crate) hold: bool,
     pub(crate) specificity: u32,
-    /// Length range and key field its payload must have before the tests are tried.
+    /// Length range and key fields its payload must have before the tests are tried.
     pub(crate) gate: gate::Gate,
+    /// The tests the gate does not decide exactly, tried on the payloads it admits.
+    pub(crate) left: Vec<Test>,
 }
 
 /// What `check-signatures` prints.
