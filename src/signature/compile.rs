@@ -301,6 +301,9 @@ impl Compiler {
         Ok(SignatureSet {
             labels: self.labels,
             index: Index::build(&rules),
+            prefilter: super::prefilter::Prefilter::build(
+                &rules.iter().map(|r| &r.gate).collect::<Vec<_>>(),
+            ),
             max_window: rules.iter().map(|r| r.window).max().unwrap_or(0),
             horizon,
             rules,

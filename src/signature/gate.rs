@@ -129,6 +129,16 @@ impl Gate {
         (g, left)
     }
 
+    /// The payload lengths the gate admits, as an inclusive range.
+    pub(crate) fn lengths(&self) -> (usize, usize) {
+        (self.min_len, self.max_len)
+    }
+
+    /// The head bits the gate fixes, and their values.
+    pub(crate) fn head_bits(&self) -> (u64, u64) {
+        (self.head_mask, self.head_value)
+    }
+
     /// Whether a payload may pass the tests: false only when it cannot. `head` is the
     /// payload's [`head`], computed once per packet.
     #[inline]

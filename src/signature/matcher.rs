@@ -108,7 +108,11 @@ fn run<'s>(
         return Outcome::GaveUp;
     }
     let head = super::gate::head(pkt.payload);
+    let bits = set.prefilter.bits(pkt.payload.len(), head);
     for r in candidates {
+        if bits.as_ref().is_some_and(|b| !super::prefilter::has(b, r)) {
+            continue;
+        }
         // Rules are tried in precedence order: once past a held match, none can outrank it.
         if progress.held != 0 && r >= progress.held - 1 {
             break;

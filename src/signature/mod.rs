@@ -18,6 +18,7 @@ mod load;
 pub mod matcher;
 pub mod parse;
 pub mod precision;
+mod prefilter;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -112,6 +113,7 @@ pub struct SignatureSet {
     /// order (file name, then line).
     pub(crate) rules: Vec<CompiledRule>,
     pub(crate) index: index::Index,
+    pub(crate) prefilter: prefilter::Prefilter,
     /// No rule looks at packets at or past this index.
     pub(crate) max_window: u32,
     /// For each rule, the largest window of the rules that outrank it: a held match of that rule
