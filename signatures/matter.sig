@@ -15,8 +15,9 @@
 # 0x04), the responder answers to it (flags 0x01): the protocol header starts at byte 16; with
 # both node ids (0x05) at byte 24.
 #
-# Once secured, a message keeps its header in clear (flags 0x00 and security flags 0x00 for
-# unicast) and its session id, chosen by the peer, stays the same on every message a side sends.
+# Once secured, a message keeps its header in clear (version 0, node ids as the flags say,
+# security flags 0x00 for unicast) and its session id, chosen by the peer, stays the same on
+# every message a side sends.
 
 protocol Matter id 457 category IoT-Scada
   rule secure-channel-handshake
@@ -28,6 +29,11 @@ protocol Matter id 457 category IoT-Scada
     u8@16 & 0xf8 == 0x00
     u8@17 in {0x10, 0x20, 0x21, 0x22, 0x23, 0x24, 0x30, 0x31, 0x32, 0x33, 0x40}
     u16@20 == 0x0000
+    # pcaps/matter-matterjs.pcap, [fd5e:a43d::2]:32958 -> [fd5e:a43d::1]:5540 (frame 9, the
+    # commissioner's PBKDFParamRequest; first 48 bytes)
+    example match 040000003be2cd08f575bd9927d25a62052081e8000015300120c4262236c870c74d941dc30af4c01dad1eccb2bf83f5
+    # the light's PBKDFParamResponse (frame 10, first 48 bytes)
+    example match 01000000e220eb02f575bd9927d25a62062181e800003be2cd0815300120c4262236c870c74d941dc30af4c01dad1ecc
     # built from the specification: PBKDFParamRequest (flags 0x04, source node id, exchange
     # flags I|R, exchange 0x1234, Secure Channel), its TLV cut short
     example match 040000003d2c1b0a9f3c1e7a52d08b4605203412000015300120000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f2502e803240300280418
@@ -53,10 +59,13 @@ protocol Matter id 457 category IoT-Scada
     transport udp
     port 5540, 5542
     len >= 30
-    u8@0 == 0x00
+    u8@0 in {0x00, 0x01, 0x04, 0x05}
     not u16@1 == 0x0000
     u8@3 == 0x00
     repeat 3 same u16@1
+    # pcaps/matter-matterjs.pcap, same flow, frame 16: the first message of the PASE session
+    # (flags 0x05 with both node ids zero; first 48 bytes)
+    example match 05cff9000bb4390a0000000000000000000000000000000070edd49563be0d51526745261feae85309767ee295ce2ac6
     # built from the specification: a secured unicast message of session 0x2b1a (counter 0x1000,
     # then the encrypted payload and its 16-byte tag)
     example match 001a2b0000100000c4a1f09e3b7d2258e61f0ab3947c5d20ee81736b4ad95f2e91c07a3b8d64e1f2039a4b5c6d7e
