@@ -363,6 +363,9 @@ fn every_shipped_protocol_is_tested_on_a_real_capture() {
         "GLBP",          // Hello or Request/Response TLV on 3222 (Wireshark's layout)
         "Thunder",       // three datagrams opening with a 0x30-0x3F little-endian version
         "AmazonVideo",   // DEADBEEF marker on the first datagram
+        "Steam",         // "VS01" connection header whose size field ends the datagram
+        "EAQ",           // four 16-byte datagrams among a flow's first eight, on 6000
+        "EpicGames",     // Unreal Engine's stateless handshake (24 zero bytes from 10)
         "VMware",        // two 66-byte heartbeats opening 0xA4 to port 902
     ];
     let missing: Vec<&str> = set
