@@ -14,11 +14,14 @@ protocol Telegram id 185 category Chat
   # and a 32-bit little-endian type: 0xFFFFFFFE asks the relay for the client's public endpoint,
   # and the relay answers with TL constructor 0xC01572C7 (128 bits each). Twelve 0xFF alone are
   # not enough: G.711 mu-law silence in RTP is 0xFF too. The relays sit in the networks above,
-  # but a new range must not hide a call.
+  # but a new range must not hide a call. A policy that allows Telegram accepts the call once
+  # four later datagrams (either direction) open with the same peer tag (`tag`: its first four
+  # bytes); a tunnel that copies the handshake and goes on with random bytes does not.
   rule call-relay-endpoint-request
     transport udp
     len >= 32
     at 16 0xfffffffffffffffffffffffffeffffff
+    confirm 4 by tag
     # telegram.pcap, 192.168.1.77:23174 -> 91.108.8.7:521 (request to a relay)
     example match dc4c00291565b7acbc236da9eda0d597fffffffffffffffffffffffffeffffff28f946112601a2f0
     # telegram.pcap, the same flow's encrypted media
@@ -30,5 +33,6 @@ protocol Telegram id 185 category Chat
     transport udp
     len >= 32
     at 16 0xffffffffffffffffffffffffc77215c0
+    confirm 4 by tag
     # telegram.pcap, 91.108.8.7:521 -> 192.168.1.77:23174 (the relay's answer)
     example match dc4c00291565b7acbc236da9eda0d597ffffffffffffffffffffffffc77215c060dab25e28f946112601a2f000000000000000000000ffff

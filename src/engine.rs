@@ -531,7 +531,7 @@ impl Engine {
                 (true, Some(pkt)) => {
                     let sigs = self.sigs.load();
                     match matcher::inspect(&sigs, pkt, &ctx, &mut st.progress) {
-                        Outcome::Matched(label) => self.name(st, label, &policy),
+                        Outcome::Matched(label) => self.name(st, label, &policy, Some(pkt.payload)),
                         Outcome::GaveUp => st.matching = false,
                         Outcome::Undecided => {}
                     }
@@ -560,13 +560,18 @@ impl Engine {
 
     /// A rule named the flow: decided at once, unless the rule asks for confirmation and the
     /// policy would accept the flow (a drop never waits: it only takes away).
-    fn name(&self, st: &mut FlowState, label: &Arc<Label>, policy: &Policy) {
+    /// `naming` is the payload of the packet that named it (none when a held match settles at
+    /// the budget).
+    fn name(&self, st: &mut FlowState, label: &Arc<Label>, policy: &Policy, naming: Option<&[u8]>) {
         let waits =
             label.confirm.is_some() && matches!(policy.on_identified(label), Decision::Accept(_));
         if waits {
             st.label = Some(Arc::clone(label));
             st.matching = false;
             st.progress = matcher::Progress::default();
+            if let (Some(spec), Some(payload)) = (&label.confirm, naming) {
+                confirm::start(spec, payload, &mut st.progress);
+            }
             self.stats.flows_named.fetch_add(1, Relaxed);
         } else {
             self.identify(st, label, policy);
@@ -593,7 +598,7 @@ impl Engine {
         if st.label.is_none() {
             let sigs = self.sigs.load();
             if let Some(label) = matcher::settle(&sigs, &st.progress) {
-                self.name(st, label, policy);
+                self.name(st, label, policy, None);
             }
         }
         if st.decision == Decision::Pending {

@@ -412,6 +412,9 @@ fn walk(set: &SignatureSet, policy: &Policy, inspects: bool, packets: &[Kept]) -
                     Some(w) => {
                         (waiting, matching) = (Some(w), false);
                         progress = Progress::default();
+                        if let Some(spec) = &l.confirm {
+                            confirm::start(spec, pkt.payload, &mut progress);
+                        }
                     }
                     None => return named(set, policy, l, n, Some(n)),
                 },

@@ -1371,3 +1371,56 @@ fn zoom_router_flows_are_confirmed_by_their_framing_without_the_address_rule() {
     assert_eq!(Some(confirmed), call["decided_at_packet"].as_u64());
     assert!(confirmed >= 5, "the hello and four frames: {call}");
 }
+
+/// IMO calls are named by their control datagrams and accepted once four later datagrams carry
+/// IMO's length framing (imo.pcap: one call through a relay, one peer to peer); Telegram's relay
+/// handshake, with Telegram allowed, once four later datagrams open with the call's peer tag.
+/// Neither is accepted at the packet that named it.
+#[test]
+fn imo_and_telegram_relay_calls_are_accepted_on_their_own_confirmation() {
+    let test = "imo_and_telegram_relay_calls_are_accepted_on_their_own_confirmation";
+    let (Some(imo), Some(telegram)) = (
+        common::capture("ndpi/imo.pcap", test),
+        common::capture("ndpi/telegram.pcap", test),
+    ) else {
+        return;
+    };
+    let run = |extra: &[&str], pcap: &Path| {
+        let out = nfdpi()
+            .args(["classify", "--format", "jsonl"])
+            .args(extra)
+            .arg(pcap)
+            .output()
+            .expect("run nfdpi");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        flows(&out)
+    };
+    let calls: Vec<Value> = run(&[], &imo)
+        .into_iter()
+        .filter(|f| f["protocol"] == "IMO")
+        .collect();
+    assert_eq!(calls.len(), 2, "{calls:?}");
+    // Flows named by the relay rules, not by Telegram's address rule.
+    let sig =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("signatures/telegram.sig"))
+            .expect("telegram.sig");
+    let by_address = sig
+        .lines()
+        .position(|l| l.contains("rule telegram-networks"))
+        .map(|i| format!("telegram.sig:{}", i + 1))
+        .expect("telegram.sig has its address rule");
+    let relays: Vec<Value> = run(&["--allow", "Telegram"], &telegram)
+        .into_iter()
+        .filter(|f| f["protocol"] == "Telegram" && f["signature"] != by_address.as_str())
+        .collect();
+    assert!(relays.len() >= 5, "{relays:?}");
+    for f in calls.iter().chain(&relays) {
+        assert_eq!(f["verdict"], "accept", "{f}");
+        let confirmed = f["confirmed_at_packet"].as_u64().expect("confirmed");
+        assert!((2..=10).contains(&confirmed), "{f}");
+    }
+}

@@ -6,8 +6,9 @@
 //! message (cookie and length), TURN ChannelData (channel 0x4000–0x4FFF and its length), MS-TURN
 //! framing (`FF10` and its length), a DTLS record header, and RTP or RTCP that continues the
 //! stream of the previous such packet of the same direction (the same SSRC: 32 bits), and the
-//! framing of Zoom's multimedia routers. `self` counts a packet on which the rule's own payload
-//! tests hold again. Pure: no flows, no policy.
+//! framing of Zoom's multimedia routers, IMO's length-prefixed frames, and the first four bytes
+//! of the packet that named the flow again (a call tag every datagram carries). `self` counts a
+//! packet on which the rule's own payload tests hold again. Pure: no flows, no policy.
 #![deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used)]
 
 use std::fmt;
@@ -30,12 +31,14 @@ pub enum Kind {
     Rtp,
     Rtcp,
     Zoom,
+    Imo,
+    Tag,
     Own,
 }
 
 impl Kind {
     /// Every kind, in canonical (printing) order.
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Stun,
         Kind::Turn,
         Kind::MsTurn,
@@ -43,6 +46,8 @@ impl Kind {
         Kind::Rtp,
         Kind::Rtcp,
         Kind::Zoom,
+        Kind::Imo,
+        Kind::Tag,
         Kind::Own,
     ];
 
@@ -56,6 +61,8 @@ impl Kind {
             Kind::Rtp => "rtp",
             Kind::Rtcp => "rtcp",
             Kind::Zoom => "zoom",
+            Kind::Imo => "imo",
+            Kind::Tag => "tag",
             Kind::Own => "self",
         }
     }
@@ -111,9 +118,20 @@ pub struct ConfirmSpec {
     pub own: Vec<Test>,
 }
 
+/// The packet that named the flow: with `tag`, its first four bytes are recorded (cell 3,
+/// count 1), for the later packets to carry again. `progress` is the flow's, cleared.
+pub fn start(spec: &ConfirmSpec, payload: &[u8], p: &mut Progress) {
+    if let (true, Some(tag), Some((value, seen))) =
+        (spec.confirm.has(Kind::Tag), be32(payload, 0), p.cell(3))
+    {
+        (*value, *seen) = (tag, 1);
+    }
+}
+
 /// Count one packet (never the one that named the flow); true once the count is reached. The
-/// flow's cleared matcher progress keeps the count (cell 0) and, per direction, the SSRC of
-/// its latest RTP/RTCP packet (cells 1 and 2, count 1 once recorded).
+/// flow's cleared matcher progress keeps the count (cell 0), per direction the SSRC of its
+/// latest RTP/RTCP packet (cells 1 and 2, count 1 once recorded), and the naming packet's tag
+/// (cell 3, see [`start`]).
 pub fn step(
     spec: &ConfirmSpec,
     payload: &[u8],
@@ -171,12 +189,19 @@ fn evidence(
             return Some(kind);
         }
     }
+    let tagged = c.has(Kind::Tag)
+        && match (p.cell(3), be32(payload, 0)) {
+            (Some((tag, 1)), Some(first)) => *tag == first,
+            _ => false,
+        };
     let holds = |k: Kind| match k {
         Kind::Stun => Message::parse(payload, transport, false).is_some(),
         Kind::Turn => channel_data(media),
         Kind::MsTurn => ms_turn(payload),
         Kind::Dtls => Record::parse(media).is_some(),
         Kind::Zoom => zoom_frame(payload),
+        Kind::Imo => imo_frame(payload),
+        Kind::Tag => tagged,
         Kind::Own => super::matcher::tests_hold(&spec.own, payload, transport),
         Kind::Rtp | Kind::Rtcp => false,
     };
@@ -236,6 +261,23 @@ fn zoom_frame(p: &[u8]) -> bool {
     match p.first() {
         Some(3 | 4) => p.len() >= 13 && be16(p, 1) == Some(0),
         Some(5) => p.len() >= 16 && matches!(p.get(7), Some(0 | 2 | 4)),
+        _ => false,
+    }
+}
+
+/// IMO's call framing: a length, one or two bytes (seven bits each, high bit set on the first
+/// of two), that equals the bytes after it; the relay's side puts a zero byte before it. About
+/// 8 bits on a datagram under 129 bytes, 15 on a longer one.
+fn imo_frame(p: &[u8]) -> bool {
+    let body = match p {
+        [0, rest @ ..] => rest,
+        _ => p,
+    };
+    match body {
+        [len, rest @ ..] if *len < 0x80 => usize::from(*len) == rest.len() && !rest.is_empty(),
+        [hi, lo, rest @ ..] if *lo < 0x80 => {
+            usize::from(hi & 0x7F) << 7 | usize::from(*lo) == rest.len() && rest.len() >= 0x80
+        }
         _ => false,
     }
 }
@@ -387,6 +429,79 @@ mod tests {
             passed += usize::from(zoom_frame(&bytes));
         }
         assert!(passed < 30, "{passed} of 200,000 random datagrams passed");
+    }
+
+    #[test]
+    fn imo_framing_is_evidence_and_random_bytes_rarely_are() {
+        // imo.pcap: a peer-to-peer ping (09 02 ...), the relay's answer behind its zero byte
+        // (00 09 03 ...), and a client datagram with a two-byte length (0x0246 = 582 bytes).
+        assert!(imo_frame(&hex("0902dc9a020000000000")));
+        assert!(imo_frame(&hex("000903219a020000000000")));
+        let mut long = hex("8446");
+        long.extend(std::iter::repeat_n(0x5a, 582));
+        assert!(imo_frame(&long));
+        long.push(0);
+        assert!(!imo_frame(&long), "one byte more than its length says");
+        // A one-byte keep-alive carries no frame; a two-byte length under 128 is not IMO's.
+        assert!(!imo_frame(&hex("07")));
+        assert!(!imo_frame(&hex("8003aabbcc")));
+        let c = spec(&[Kind::Imo]);
+        let mut p = Progress::default();
+        let got = evidence(
+            &c,
+            &hex("0903dc9a020000000000"),
+            UDP,
+            Direction::ToClient,
+            &mut p,
+        );
+        assert_eq!(got, Some(Kind::Imo));
+        // Random datagrams of 40–1,400 bytes: a two-byte length matches about one in 32,768.
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut passed = 0;
+        for _ in 0..200_000 {
+            let len = 40 + (next() % 1361) as usize;
+            let bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+            passed += usize::from(imo_frame(&bytes));
+        }
+        assert!(passed < 60, "{passed} of 200,000 random datagrams passed");
+    }
+
+    #[test]
+    fn a_tag_is_the_naming_packets_first_four_bytes_again() {
+        // telegram.pcap, 192.168.1.77:23174 <-> 91.108.8.7:521: every datagram opens with the
+        // call's peer tag.
+        let c = spec(&[Kind::Tag]);
+        let naming =
+            hex("dc4c00291565b7acbc236da9eda0d597fffffffffffffffffffffffffeffffff28f94611");
+        let media = hex("dc4c00291565b7acbc236da9eda0d597592e46c3eb5bd2847e7cd8cd020b8522");
+        let other = hex("dc4c00281565b7acbc236da9eda0d597592e46c3eb5bd2847e7cd8cd020b8522");
+        let mut p = Progress::default();
+        // Nothing recorded: no tag to compare with.
+        assert_eq!(evidence(&c, &media, UDP, Direction::ToClient, &mut p), None);
+        start(&c, &naming, &mut p);
+        assert_eq!(
+            evidence(&c, &media, UDP, Direction::ToClient, &mut p),
+            Some(Kind::Tag)
+        );
+        assert_eq!(
+            evidence(&c, &media, UDP, Direction::ToServer, &mut p),
+            Some(Kind::Tag)
+        );
+        assert_eq!(evidence(&c, &other, UDP, Direction::ToServer, &mut p), None);
+        assert_eq!(
+            evidence(&c, &hex("dc4c00"), UDP, Direction::ToServer, &mut p),
+            None
+        );
+        // Without `tag` among the kinds, start records nothing.
+        let mut q = Progress::default();
+        start(&spec(&[Kind::Imo]), &naming, &mut q);
+        assert_eq!(evidence(&c, &media, UDP, Direction::ToClient, &mut q), None);
     }
 
     #[test]

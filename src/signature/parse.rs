@@ -353,7 +353,7 @@ fn expected_for(stmt: &str, at: &str) -> String {
         "at" => "`at OFFSET LITERAL`".into(),
         "repeat" => "`repeat N` or `repeat N same uW@OFFSET`".into(),
         "echo" => "`echo uW@OFFSET` or `echo uW@OFFSET as uW@OFFSET`".into(),
-        "confirm" => "`confirm N by KIND…` with kinds among `stun turn msturn dtls rtp rtcp zoom self`".into(),
+        "confirm" => "`confirm N by KIND…` with kinds among `stun turn msturn dtls rtp rtcp zoom imo tag self`".into(),
         "example" => "`example match HEX` or `example nomatch HEX` (an even number of hex digits)".into(),
         "not" => "a test after `not`".into(),
         _ if proto::helper(&kw).is_some() => proto::helper(&kw).map_or("", |h| h.syntax()).into(),
