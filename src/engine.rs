@@ -560,8 +560,9 @@ impl Engine {
 
     /// A rule named the flow: decided at once, unless the rule asks for confirmation and the
     /// policy would accept the flow (a drop never waits: it only takes away).
-    /// `naming` is the payload of the packet that named it (none when a held match settles at
-    /// the budget).
+    /// `naming` is the payload of the packet on which the match was made (for a held match,
+    /// the packet at which it settled: `tag` is refused with `hold`), none when a held match
+    /// settles at the budget.
     fn name(&self, st: &mut FlowState, label: &Arc<Label>, policy: &Policy, naming: Option<&[u8]>) {
         let waits =
             label.confirm.is_some() && matches!(policy.on_identified(label), Decision::Accept(_));

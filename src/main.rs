@@ -505,7 +505,7 @@ fn check_signatures(args: cli::CheckArgs) -> ExitCode {
             println!("{}; loaded from {}", set.summary(), from.join(", "));
             for w in set.weak_rules() {
                 eprintln!(
-                    "warning: {} ({}): {:.1} bits of payload evidence, its window needs {:.1}: \
+                    "nfdpi: warning: {} ({}): {:.1} bits of payload evidence, its window needs {:.1}: \
                      random traffic would take this name more often than once in a million \
                      flows (docs/signatures.md, \"Precision\")",
                     w.location, w.protocol, w.bits, w.needed

@@ -195,7 +195,7 @@ fn check_signatures_warns_about_a_weak_rule_and_not_about_the_shipped_set() {
     assert!(out.status.success());
     let e = String::from_utf8_lossy(&out.stderr);
     assert!(
-        e.contains("warning: mine.sig:2 (Mine): 8.0 bits") && e.contains("Precision"),
+        e.contains("nfdpi: warning: mine.sig:2 (Mine): 8.0 bits") && e.contains("Precision"),
         "{e}"
     );
     assert_eq!(e.matches("warning:").count(), 1, "{e}");

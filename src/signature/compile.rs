@@ -334,8 +334,8 @@ fn custom_tests(spec: &CustomSpec) -> Vec<Test> {
     }
 }
 
-/// A rule's `confirm` statement, checked: a count of at least 1, and payload tests to repeat
-/// when `self` is one of its kinds.
+/// A rule's `confirm` statement, checked: a count of at least 1, payload tests to repeat when
+/// `self` is one of its kinds, no `hold` with `tag`.
 fn confirm_spec(rule: &Rule) -> Result<Option<ConfirmSpec>, String> {
     let Some(c) = rule.confirm else {
         return Ok(None);
@@ -354,6 +354,11 @@ fn confirm_spec(rule: &Rule) -> Result<Option<ConfirmSpec>, String> {
     };
     if c.has(Kind::Own) && own.iter().all(|t| t.negated) {
         return Err("expected payload tests for `confirm … by self` to repeat, found none".into());
+    }
+    if c.has(Kind::Tag) && rule.hold {
+        // A held match settles on a later packet, not the one that matched: its tag is not
+        // the one to compare with.
+        return Err("expected `confirm … by tag` on a rule without `hold`, found `hold`".into());
     }
     Ok(Some(ConfirmSpec { confirm: c, own }))
 }

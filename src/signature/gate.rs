@@ -4,8 +4,10 @@
 //! `len == uW@OFF + N` test; the rule's most selective fixed field (`uW@OFF == N`, masked or
 //! not) must have its value; and the byte field that admits the fewest values
 //! (`u8@OFF in 1..13`) must hold one of them. Most candidates of a packet fail here on a few
-//! compares, instead of walking their test list. A gate never refuses a payload the tests
-//! accept (the tests below check it on a grid and at random); it decides nothing on its own.
+//! compares, instead of walking their test list. The tests a gate checks exactly are not run
+//! again: a payload passes all of a rule's tests exactly when its gate admits it and it passes
+//! the tests left (checked below on a grid and at random, and by `tests/index.rs` against the
+//! plain tests on real frames).
 #![deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used)]
 
 use super::matcher::{compare, read};
@@ -81,6 +83,10 @@ impl Gate {
                     continue;
                 }
                 if let Some((m, v)) = head_bits(f, m, *n) {
+                    if (g.head_value ^ v) & g.head_mask & m != 0 {
+                        // Two fixed fields that want different bits: no payload passes both.
+                        (g.min_len, g.max_len) = (usize::MAX, 0);
+                    }
                     g.head_mask |= m;
                     g.head_value |= v;
                     if let Some(d) = decided.get_mut(i) {
@@ -496,6 +502,28 @@ mod tests {
             ),
         }]);
         assert!(!ok(&never, &[0, 1, 2]));
+    }
+
+    #[test]
+    fn fixed_fields_that_disagree_pass_nothing() {
+        let field = |width, offset| Field {
+            width,
+            offset,
+            le: false,
+        };
+        let eq = |f, n| Test {
+            negated: false,
+            kind: TestKind::Field(f, None, Cmp::Op(Op::Eq, n)),
+        };
+        let (g, left) = Gate::split(&[eq(field(2, 0), 0x0902), eq(field(1, 1), 0x03)]);
+        assert!(left.is_empty());
+        assert!(!ok(&g, &[0x09, 0x03, 0]));
+        assert!(!ok(&g, &[0x09, 0x02, 0]));
+        let (g, _) = Gate::split(&[eq(field(1, 0), 1), eq(field(1, 0), 2)]);
+        assert!(!ok(&g, &[1]) && !ok(&g, &[2]) && !ok(&g, &[3]));
+        // Fields that agree on their common bits still pass.
+        let (g, _) = Gate::split(&[eq(field(2, 0), 0x0902), eq(field(1, 1), 0x02)]);
+        assert!(ok(&g, &[0x09, 0x02, 0]));
     }
 
     #[test]

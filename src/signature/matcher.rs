@@ -75,13 +75,14 @@ pub fn inspect<'s>(
     progress: &mut Progress,
 ) -> Outcome<'s> {
     match set.index.candidates(pkt) {
-        Some(c) => run(set, pkt, ctx, progress, c),
+        Some(c) => run(set, pkt, ctx, progress, c, true),
         None => Outcome::GaveUp,
     }
 }
 
-/// [`inspect`] without the index: every rule is tried, in precedence order. The reference the
-/// index is checked against; too slow for traffic.
+/// [`inspect`] without the index, the prefilter and the gates: every rule's tests are tried, as
+/// written, in precedence order. The reference the indexed matcher is checked against; too
+/// slow for traffic.
 #[doc(hidden)]
 pub fn inspect_every_rule<'s>(
     set: &'s SignatureSet,
@@ -93,22 +94,28 @@ pub fn inspect_every_rule<'s>(
         return Outcome::GaveUp;
     }
     let n = u16::try_from(set.rules.len()).unwrap_or(u16::MAX);
-    run(set, pkt, ctx, progress, 0..n)
+    run(set, pkt, ctx, progress, 0..n, false)
 }
 
-/// Try `candidates` (ascending rule numbers) on one packet.
+/// Try `candidates` (ascending rule numbers) on one packet; `gated`: through the prefilter and
+/// each rule's gate and the tests it leaves, else through the rule's tests as written.
 fn run<'s>(
     set: &'s SignatureSet,
     pkt: &Packet<'_>,
     ctx: &Ctx,
     progress: &mut Progress,
     candidates: impl Iterator<Item = u16>,
+    gated: bool,
 ) -> Outcome<'s> {
     if set.rules.is_empty() || ctx.index >= set.max_window {
         return Outcome::GaveUp;
     }
     let head = super::gate::head(pkt.payload);
-    let bits = set.prefilter.bits(pkt.payload.len(), head);
+    let bits = if gated {
+        set.prefilter.bits(pkt.payload.len(), head)
+    } else {
+        None
+    };
     for r in candidates {
         if bits.as_ref().is_some_and(|b| !super::prefilter::has(b, r)) {
             continue;
@@ -120,10 +127,15 @@ fn run<'s>(
         let Some(rule) = set.rules.get(usize::from(r)) else {
             continue;
         };
-        if ctx.index >= rule.window
-            || !rule.gate.admits(pkt.payload, head)
-            || !rule.left.iter().all(|t| holds(t, pkt, ctx))
-        {
+        if ctx.index >= rule.window {
+            continue;
+        }
+        let passes = if gated {
+            rule.gate.admits(pkt.payload, head) && rule.left.iter().all(|t| holds(t, pkt, ctx))
+        } else {
+            rule.tests.iter().all(|t| holds(t, pkt, ctx))
+        };
+        if !passes {
             continue;
         }
         let complete = match (rule.repeat, rule.echo) {

@@ -556,6 +556,7 @@ mod tests {
             ("protocol P id 1 category Custom\n  rule r\n    u8@0 in 5..1\n", 2, "LOW ≤ HIGH"),
             ("protocol P id 1 category Custom\n  rule r\n    repeat 1\n", 2, "N ≥ 2"),
             ("protocol P id 1 category Custom\n  rule r\n    packet within 0\n", 2, "N ≥ 1"),
+            ("protocol P id 1 category Custom\n  rule r\n    hold\n    u32@0 == 7\n    confirm 4 by tag\n", 2, "`confirm … by tag` on a rule without `hold`"),
             ("protocol P id 1 category Custom\n  rule r\n    u8@0 == 1\n    direction to-server\n    echo u8@1\n", 2, "both directions can pass with `echo`, found `direction to-server`"),
             ("protocol P id 1 category Custom\n  rule r\n    u8@0 == 1\n    packet within 1\n    echo u8@1\n", 2, "found `packet within 1`"),
             ("protocol P id 1 category Custom\n", 1, "at least one `rule`"),
