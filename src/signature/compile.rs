@@ -514,11 +514,7 @@ fn check_values(kind: &TestKind) -> Result<(), String> {
     };
     match kind {
         TestKind::Field(f, _, cmp) => {
-            let max: u64 = match f.width {
-                1 => 0xFF,
-                2 => 0xFFFF,
-                _ => 0xFFFF_FFFF,
-            };
+            let max = u64::from(f.max());
             let vals: Vec<u32> = match cmp {
                 Cmp::Op(_, n) => vec![*n],
                 Cmp::Range(a, b) if a > b => {

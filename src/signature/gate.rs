@@ -76,7 +76,7 @@ impl Gate {
                 *d = true;
             }
             if let TestKind::Field(f, mask, Cmp::Op(Op::Eq, n)) = &t.kind {
-                let m = mask.unwrap_or(u32::MAX) & width_mask(f.width);
+                let m = mask.unwrap_or(u32::MAX) & f.max();
                 if n & !m != 0 {
                     // Never equal: no payload passes.
                     (g.min_len, g.max_len) = (usize::MAX, 0);
@@ -94,16 +94,17 @@ impl Gate {
                     }
                     continue;
                 }
-            }
-            match &t.kind {
-                TestKind::Field(f, mask, Cmp::Op(Op::Eq, n)) if f.width > 1 => {
-                    let m = mask.unwrap_or(u32::MAX) & width_mask(f.width);
+                if f.width > 1 {
+                    // Past the head: the widest such field is the gate's word.
                     if m.count_ones() > best_bits {
                         best_bits = m.count_ones();
                         g.word = Some((*f, m, *n));
                         word_at = Some(i);
                     }
+                    continue;
                 }
+            }
+            match &t.kind {
                 TestKind::Field(f, mask, c) if f.width == 1 => {
                     let admitted = ByteSet::from_fn(|b| {
                         compare(mask.map_or(b.into(), |m| u32::from(b) & m), c)
@@ -205,14 +206,6 @@ fn head_bits(f: &Field, mask: u32, n: u32) -> Option<(u64, u64)> {
         hv |= u64::from(n >> shift & 0xFF) << at;
     }
     Some((hm, hv))
-}
-
-fn width_mask(width: u8) -> u32 {
-    match width {
-        1 => 0xFF,
-        2 => 0xFFFF,
-        _ => u32::MAX,
-    }
 }
 
 /// The payload lengths a non-negated test admits, as an inclusive range.

@@ -133,6 +133,17 @@ pub struct Field {
     pub le: bool,
 }
 
+impl Field {
+    /// The largest value the field holds (all its bits set).
+    pub fn max(&self) -> u32 {
+        match self.width {
+            1 => 0xFF,
+            2 => 0xFFFF,
+            _ => u32::MAX,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
     Eq,
