@@ -328,9 +328,10 @@ pub struct CheckArgs {
     /// Signature files or directories. Default: as for `--signatures`.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// Load the shipped set plus PATH (draft signatures), classify the captures (*.pcap,
-    /// *.pcapng) in this directory (e.g. `run --capture-unknown`'s) with the default policy, and
-    /// list each flow a draft rule names: capture, flow, packet, rule.
+    /// Load the shipped set plus PATH (draft signatures, loaded as --signatures-add loads local
+    /// files), warn about each weak draft rule, classify the captures (*.pcap, *.pcapng) in this
+    /// directory (e.g. `run --capture-unknown`'s) with the default policy, and list each flow a
+    /// draft rule names: capture, flow, packet, rule.
     #[arg(long, value_name = "DIR", requires = "paths")]
     pub against: Option<PathBuf>,
 }

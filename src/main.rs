@@ -503,14 +503,7 @@ fn check_signatures(args: cli::CheckArgs) -> ExitCode {
         Ok(set) => {
             let from: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
             println!("{}; loaded from {}", set.summary(), from.join(", "));
-            for w in set.weak_rules() {
-                eprintln!(
-                    "nfdpi: warning: {} ({}): {:.1} bits of payload evidence, its window needs {:.1}: \
-                     random traffic would take this name more often than once in a million \
-                     flows (docs/signatures.md, \"Precision\")",
-                    w.location, w.protocol, w.bits, w.needed
-                );
-            }
+            warn_weak_rules(&set, None);
             ExitCode::SUCCESS
         }
         Err(errors) => {
@@ -523,26 +516,49 @@ fn check_signatures(args: cli::CheckArgs) -> ExitCode {
     }
 }
 
-/// `check-signatures --against DIR DRAFT…`: the shipped set plus the drafts, over every capture
-/// in DIR with the default policy; lists each flow a draft rule names.
-fn check_against(dir: &Path, drafts: &[PathBuf]) -> ExitCode {
-    let mut paths = match config::default_signatures() {
-        Ok(p) => vec![p],
-        Err(e) => {
-            eprintln!("nfdpi: {e}");
-            return ExitCode::from(EXIT_USAGE);
+/// A warning for each rule under the precision threshold (docs/signatures.md, "Precision"), in
+/// file and line order, once each; with `only`, for the rules of those files alone.
+fn warn_weak_rules(set: &SignatureSet, only: Option<&[String]>) {
+    let place = |loc: &str| -> (String, u64) {
+        match loc.rsplit_once(':') {
+            Some((file, line)) => (file.to_string(), line.parse().unwrap_or(0)),
+            None => (loc.to_string(), 0),
         }
     };
-    paths.extend(drafts.iter().cloned());
-    let set = match SignatureSet::load(&paths) {
-        Ok(set) => Arc::new(set),
-        Err(errors) => {
-            for e in &errors {
-                eprintln!("{e}");
-            }
-            eprintln!("nfdpi: signature set refused ({} error(s))", errors.len());
-            return ExitCode::from(EXIT_USAGE);
-        }
+    let mut weak: Vec<_> = set
+        .weak_rules()
+        .into_iter()
+        .filter(|w| only.is_none_or(|files| files.contains(&place(&w.location).0)))
+        .collect();
+    weak.sort_by(|a, b| {
+        place(&a.location)
+            .cmp(&place(&b.location))
+            .then_with(|| a.protocol.cmp(&b.protocol))
+    });
+    weak.dedup_by(|a, b| a.location == b.location && a.protocol == b.protocol);
+    for w in weak {
+        eprintln!(
+            "nfdpi: warning: {} ({}): {:.1} bits of payload evidence, its window needs {:.1}: \
+             random traffic would take this name more often than once in a million \
+             flows (docs/signatures.md, \"Precision\")",
+            w.location, w.protocol, w.bits, w.needed
+        );
+    }
+}
+
+/// `check-signatures --against DIR DRAFT…`: the shipped set plus the drafts loaded as
+/// `--signatures-add` loads local files (a draft may not redeclare a shipped protocol), over
+/// every capture in DIR with the default policy; lists each flow a draft rule names, after a
+/// warning for each weak draft rule.
+fn check_against(dir: &Path, drafts: &[PathBuf]) -> ExitCode {
+    let sources = cli::SignatureArgs {
+        config: None,
+        signatures: Vec::new(),
+        signatures_add: drafts.to_vec(),
+        no_signatures: false,
+    };
+    let Ok(set) = load_signatures(&sources) else {
+        return ExitCode::from(EXIT_USAGE);
     };
     let captures = match captures_in(dir) {
         Ok(c) => c,
@@ -552,6 +568,7 @@ fn check_against(dir: &Path, drafts: &[PathBuf]) -> ExitCode {
         }
     };
     let draft_files: Vec<String> = drafts.iter().flat_map(|d| sig_files(d)).collect();
+    warn_weak_rules(&set, Some(&draft_files));
     let cfg = EngineConfig {
         decapsulate: true,
         ..EngineConfig::default()

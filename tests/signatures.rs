@@ -177,6 +177,77 @@ fn check_signatures_prints_a_summary() {
     );
 }
 
+/// The warnings come in file and line order (not the matcher's precedence), once per place: an
+/// nDPI line with two port specs is one rule line, one warning.
+#[test]
+fn check_signatures_warns_once_per_weak_rule_in_line_order() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("weak.sig"),
+        "protocol Weak id 4001 category Custom\nrule low\n  transport udp\n  u8@0 == 0x17\nrule first-tried\n  priority 5\n  transport udp\n  u16@0 == 0x1718\n\ntcp:81,udp:5061-5062@MyVoice\n",
+    )
+    .unwrap();
+    let out = nfdpi()
+        .arg("check-signatures")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let e = String::from_utf8_lossy(&out.stderr);
+    let places: Vec<&str> = e
+        .lines()
+        .filter_map(|l| l.strip_prefix("nfdpi: warning: "))
+        .filter_map(|l| l.split(" (").next())
+        .collect();
+    assert_eq!(places, ["weak.sig:2", "weak.sig:5", "weak.sig:10"], "{e}");
+}
+
+/// `check-signatures --against` loads a draft as `--signatures-add` loads a local file: a draft
+/// that redeclares a shipped protocol is refused (the daemon would refuse it), and a weak draft
+/// rule is warned about, while the shipped set's rules are not.
+#[test]
+fn check_signatures_against_loads_drafts_as_local_files_and_warns_about_weak_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let caps = dir.path().join("caps");
+    std::fs::create_dir(&caps).unwrap();
+    std::fs::copy(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("pcaps/quickstart.pcap"),
+        caps.join("q.pcap"),
+    )
+    .unwrap();
+    let against = |name: &str, text: &str| {
+        let draft = dir.path().join(name);
+        std::fs::write(&draft, text).unwrap();
+        nfdpi()
+            .args(["check-signatures", "--against"])
+            .arg(&caps)
+            .arg(&draft)
+            .output()
+            .unwrap()
+    };
+    let redeclared = against(
+        "tftp-more.sig",
+        "protocol TFTP id 96 category DataTransfer\nrule more\n  transport udp\n  u32@0 == 0x00010203\n  u32@4 == 0x04050607\n",
+    );
+    let e = String::from_utf8_lossy(&redeclared.stderr);
+    assert_eq!(redeclared.status.code(), Some(2), "{e}");
+    assert!(
+        e.contains("tftp-more.sig:1:1") && e.contains("`TFTP`"),
+        "{e}"
+    );
+    let weak = against(
+        "weak.sig",
+        "protocol Weak id 4001 category Custom\nrule low\n  transport udp\n  u8@0 == 0x17\n",
+    );
+    let e = String::from_utf8_lossy(&weak.stderr);
+    assert!(weak.status.success(), "{e}");
+    assert!(
+        e.contains("nfdpi: warning: weak.sig:2 (Weak): 8.0 bits"),
+        "{e}"
+    );
+    assert_eq!(e.matches("warning:").count(), 1, "{e}");
+}
+
 /// An operator's rule that random traffic would match often loads (it is the operator's call)
 /// but `check-signatures` says so, with its place and its bits; the shipped set gets no warning.
 #[test]
