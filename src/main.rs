@@ -519,16 +519,16 @@ fn check_signatures(args: cli::CheckArgs) -> ExitCode {
 /// A warning for each rule under the precision threshold (docs/signatures.md, "Precision"), in
 /// file and line order, once each; with `only`, for the rules of those files alone.
 fn warn_weak_rules(set: &SignatureSet, only: Option<&[String]>) {
-    let place = |loc: &str| -> (String, u64) {
-        match loc.rsplit_once(':') {
-            Some((file, line)) => (file.to_string(), line.parse().unwrap_or(0)),
-            None => (loc.to_string(), 0),
+    fn place(location: &str) -> (&str, u64) {
+        match location.rsplit_once(':') {
+            Some((file, line)) => (file, line.parse().unwrap_or(0)),
+            None => (location, 0),
         }
-    };
+    }
     let mut weak: Vec<_> = set
         .weak_rules()
         .into_iter()
-        .filter(|w| only.is_none_or(|files| files.contains(&place(&w.location).0)))
+        .filter(|w| only.is_none_or(|files| files.iter().any(|f| f == place(&w.location).0)))
         .collect();
     weak.sort_by(|a, b| {
         place(&a.location)

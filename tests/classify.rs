@@ -43,6 +43,23 @@ fn classify_as(format: &str, args: &[&str], captures: &[&Path]) -> Output {
     out
 }
 
+/// `nfdpi classify --format jsonl ARGS... CAPTURE` with signatures (the shipped set unless ARGS
+/// name one), which must succeed: its flow records.
+fn classify_with_signatures(args: &[&str], capture: &Path) -> Vec<Value> {
+    let out = nfdpi()
+        .args(["classify", "--format", "jsonl"])
+        .args(args)
+        .arg(capture)
+        .output()
+        .expect("run nfdpi");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    flows(&out)
+}
+
 fn shipped(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("pcaps")
@@ -1336,18 +1353,8 @@ fn zoom_router_flows_are_confirmed_by_their_framing_without_the_address_rule() {
             fs::write(dir.path().join(path.file_name().unwrap()), text).expect("write");
         }
     }
-    let out = nfdpi()
-        .args(["classify", "--format", "jsonl", "--signatures"])
-        .arg(dir.path())
-        .arg(&pcap)
-        .output()
-        .expect("run nfdpi");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let to_router: Vec<Value> = flows(&out)
+    let signatures = dir.path().to_str().expect("a UTF-8 path");
+    let to_router: Vec<Value> = classify_with_signatures(&["--signatures", signatures], &pcap)
         .into_iter()
         .filter(|f| f["transport"] == "udp" && f["dst"] == "109.94.160.99:8801")
         .collect();
@@ -1385,21 +1392,7 @@ fn imo_and_telegram_relay_calls_are_accepted_on_their_own_confirmation() {
     ) else {
         return;
     };
-    let run = |extra: &[&str], pcap: &Path| {
-        let out = nfdpi()
-            .args(["classify", "--format", "jsonl"])
-            .args(extra)
-            .arg(pcap)
-            .output()
-            .expect("run nfdpi");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        flows(&out)
-    };
-    let calls: Vec<Value> = run(&[], &imo)
+    let calls: Vec<Value> = classify_with_signatures(&[], &imo)
         .into_iter()
         .filter(|f| f["protocol"] == "IMO")
         .collect();
@@ -1413,7 +1406,7 @@ fn imo_and_telegram_relay_calls_are_accepted_on_their_own_confirmation() {
         .position(|l| l.contains("rule telegram-networks"))
         .map(|i| format!("telegram.sig:{}", i + 1))
         .expect("telegram.sig has its address rule");
-    let relays: Vec<Value> = run(&["--allow", "Telegram"], &telegram)
+    let relays: Vec<Value> = classify_with_signatures(&["--allow", "Telegram"], &telegram)
         .into_iter()
         .filter(|f| f["protocol"] == "Telegram" && f["signature"] != by_address.as_str())
         .collect();

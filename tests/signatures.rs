@@ -177,21 +177,25 @@ fn check_signatures_prints_a_summary() {
     );
 }
 
+/// `nfdpi check-signatures DIR`, DIR a fresh directory holding one file NAME with TEXT.
+fn check_signatures_on(name: &str, text: &str) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(name), text).unwrap();
+    nfdpi()
+        .arg("check-signatures")
+        .arg(dir.path())
+        .output()
+        .unwrap()
+}
+
 /// The warnings come in file and line order (not the matcher's precedence), once per place: an
 /// nDPI line with two port specs is one rule line, one warning.
 #[test]
 fn check_signatures_warns_once_per_weak_rule_in_line_order() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("weak.sig"),
+    let out = check_signatures_on(
+        "weak.sig",
         "protocol Weak id 4001 category Custom\nrule low\n  transport udp\n  u8@0 == 0x17\nrule first-tried\n  priority 5\n  transport udp\n  u16@0 == 0x1718\n\ntcp:81,udp:5061-5062@MyVoice\n",
-    )
-    .unwrap();
-    let out = nfdpi()
-        .arg("check-signatures")
-        .arg(dir.path())
-        .output()
-        .unwrap();
+    );
     assert!(out.status.success());
     let e = String::from_utf8_lossy(&out.stderr);
     let places: Vec<&str> = e
@@ -252,17 +256,10 @@ fn check_signatures_against_loads_drafts_as_local_files_and_warns_about_weak_one
 /// but `check-signatures` says so, with its place and its bits; the shipped set gets no warning.
 #[test]
 fn check_signatures_warns_about_a_weak_rule_and_not_about_the_shipped_set() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("mine.sig"),
+    let out = check_signatures_on(
+        "mine.sig",
         "protocol Mine id 4000 category Custom\n  rule one-byte\n    u8@0 == 0x17\n  rule magic\n    u32@0 == 0x4e464450\n",
-    )
-    .unwrap();
-    let out = nfdpi()
-        .arg("check-signatures")
-        .arg(dir.path())
-        .output()
-        .unwrap();
+    );
     assert!(out.status.success());
     let e = String::from_utf8_lossy(&out.stderr);
     assert!(
